@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+import { kernelInfo, ready } from '@asgrad/autograd';
+
+await ready();
+console.log(`asgrad kernels: ${JSON.stringify(kernelInfo())}`);

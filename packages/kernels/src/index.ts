@@ -1,0 +1,22 @@
+/**
+ * @asgrad/kernels: AssemblyScript WebAssembly SIMD tensor kernels, the allocator that owns
+ * their memory, and the loader that picks a build. This is the low-level layer; most users
+ * want `@asgrad/autograd`.
+ *
+ * @example
+ * ```ts
+ * import { ready, heap, addF32 } from '@asgrad/kernels';
+ * await ready();
+ * const a = heap().alloc(16), b = heap().alloc(16), c = heap().alloc(16);
+ * heap().f32().set([1, 2, 3, 4], a / 4);
+ * heap().f32().set([10, 20, 30, 40], b / 4);
+ * addF32(a, b, c, 4); // c = [11, 22, 33, 44]
+ * ```
+ */
+
+export { checkBlock, checkCount, checkElems } from './check.js';
+export * from './elementwise.js';
+export type { Kernel, KernelInfo } from './loader.js';
+export { heap, kernelInfo, ready, SCRATCH_BYTES, wasm, writeScratch } from './loader.js';
+export type { HeapStats } from './memory.js';
+export { Allocator, sizeClass } from './memory.js';

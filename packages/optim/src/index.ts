@@ -1,0 +1,1 @@
+export { ready } from '@asgrad/autograd';
