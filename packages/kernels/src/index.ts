@@ -15,8 +15,15 @@
  */
 
 export { checkBlock, checkCount, checkElems } from './check.js';
+export * from './conv.js';
 export * from './elementwise.js';
 export type { Kernel, KernelInfo } from './loader.js';
 export { heap, kernelInfo, ready, SCRATCH_BYTES, wasm, writeScratch } from './loader.js';
+export * from './matmul.js';
 export type { HeapStats } from './memory.js';
 export { Allocator, sizeClass } from './memory.js';
+export * from './optim.js';
+export * from './pool.js';
+export * from './random.js';
+export * from './reduce.js';
+export * from './softmax.js';

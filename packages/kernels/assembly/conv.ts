@@ -1,0 +1,2 @@
+// conv kernels (filled in by the kernels work).
+export {};

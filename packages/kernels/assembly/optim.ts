@@ -1,0 +1,2 @@
+// optim kernels (filled in by the kernels work).
+export {};

@@ -1,0 +1,2 @@
+// pool kernels (filled in by the kernels work).
+export {};

@@ -1,0 +1,2 @@
+// random kernels (filled in by the kernels work).
+export {};

@@ -1,0 +1,2 @@
+// reduce kernels (filled in by the kernels work).
+export {};

@@ -1,0 +1,2 @@
+// pool kernels: validated wrappers (filled in by the kernels work).
+export {};

@@ -1,0 +1,2 @@
+// reduce kernels: validated wrappers (filled in by the kernels work).
+export {};
