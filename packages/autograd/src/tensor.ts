@@ -76,7 +76,10 @@ export class Tensor {
     return this.node === null;
   }
 
-  /** Accumulated gradient (leaves only); assignable, as in PyTorch. */
+  /**
+   * Accumulated gradient (leaves only); assignable, as in PyTorch. Assigning (including `null`)
+   * frees the previous gradient's memory: clone it first to keep it.
+   */
   get grad(): Tensor | null {
     return this._grad;
   }
@@ -89,7 +92,9 @@ export class Tensor {
       }
       keep(g);
     }
+    const prev = this._grad;
     this._grad = g;
+    if (prev && prev !== g) prev.dispose();
   }
 
   /** @internal Connects this fresh op output to its node. */
@@ -345,6 +350,5 @@ function accumulate(leaf: Tensor, g: Tensor, createGraph: boolean): void {
     return;
   }
   leaf.grad = createGraph ? prev.add(g) : ew.noGradAdd(prev, g);
-  prev.dispose();
   g.dispose();
 }
