@@ -20,7 +20,9 @@ function alloc(n: number): number {
 
 function put(values: ArrayLike<number>): number {
   const p = alloc(values.length);
-  heap().f32().set(values, p >>> 2);
+  heap()
+    .f32()
+    .set(values, p >>> 2);
   return p;
 }
 
@@ -66,7 +68,8 @@ function reference(op: ReduceOp, x: ArrayLike<number>, shape: number[], axes: nu
     let o = 0;
     for (let d = 0; d < shape.length; d++) o = o * outShape[d] + (axes.includes(d) ? 0 : idx[d]);
     const v = x[i];
-    if (op === 'max') value[o] = Number.isNaN(v) || Number.isNaN(value[o]) ? Number.NaN : Math.max(value[o], v);
+    if (op === 'max')
+      value[o] = Number.isNaN(v) || Number.isNaN(value[o]) ? Number.NaN : Math.max(value[o], v);
     else if (op === 'min')
       value[o] = Number.isNaN(v) || Number.isNaN(value[o]) ? Number.NaN : Math.min(value[o], v);
     else value[o] += v;
