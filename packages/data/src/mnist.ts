@@ -78,7 +78,6 @@ function readIdx(src: Source, base: string): IdxData {
 
 function readPair(src: Source, prefix: string): { images: Uint8Array; labels: Uint8Array; n: number } {
   const images = readIdx(src, `${prefix}-images-idx3-ubyte`);
-  const labels = readIdx(src, `${prefix}-labels-idx1-ubyte`);
   if (
     images.dtype !== 'uint8' ||
     images.shape.length !== 3 ||
@@ -89,6 +88,7 @@ function readPair(src: Source, prefix: string): { images: Uint8Array; labels: Ui
       `${src.caller}: ${prefix} images are ${images.dtype} [${images.shape}], expected uint8 [n, 28, 28]`,
     );
   }
+  const labels = readIdx(src, `${prefix}-labels-idx1-ubyte`);
   if (labels.dtype !== 'uint8' || labels.shape.length !== 1 || labels.shape[0] !== images.shape[0]) {
     throw new Error(
       `${src.caller}: ${prefix} labels are ${labels.dtype} [${labels.shape}], expected uint8 [${images.shape[0]}]`,

@@ -16,7 +16,7 @@ export function makeIdx(dtype: IdxDtype, shape: number[], values: ArrayLike<numb
   const view = new DataView(out.buffer);
   out[2] = code;
   out[3] = shape.length;
-  shape.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
+  for (const [i, d] of shape.entries()) view.setUint32(4 + 4 * i, d, false);
   const at = 4 + 4 * shape.length;
   for (let i = 0; i < values.length; i++) {
     const off = at + size * i;
