@@ -1,7 +1,7 @@
 // 2-D convolution helpers: im2col / col2im and layout changes around the GEMM that does the
 // arithmetic (src/conv.ts). A chunk of `batch` images is laid out "wide": the column matrix is
 // [K, batch*P] with K = c*kh*kw rows and column t*P + oy*ow + ox, so one GEMM covers the chunk.
-// Contiguous runs use bulk-memory copy/fill; strided runs have a SIMD body and a scalar tail.
+// Loops have a SIMD body and a scalar tail; bulk memory.copy / fill only for whole planes.
 
 @inline function ceilDiv(a: i32, b: i32): i32 {
   return a >= 0 ? (a + b - 1) / b : -(-a / b);
@@ -21,14 +21,20 @@
   return max(lo, min(ow, floorDiv(w - 1 + p - k, s) + 1));
 }
 
+/** dst[j] = 0 for j < n. A loop, not memory.fill: rows are short and the bulk call costs more. */
+@inline function zero(dst: usize, n: i32): void {
+  const z = f32x4.splat(0);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) v128.store(dst + (<usize>j << 2), z);
+  for (; j < n; j++) store<f32>(dst + (<usize>j << 2), 0);
+}
+
 /** dst[j] = src[j*s] for j < n. Stride 2 reads lanes 0..3 and 3..6, never past src[2(n-1)]. */
 function gather(dst: usize, src: usize, n: i32, s: i32): void {
-  if (s == 1) {
-    memory.copy(dst, src, <usize>n << 2);
-    return;
-  }
   let j = 0;
-  if (s == 2) {
+  if (s == 1) {
+    for (; j + 4 <= n; j += 4) v128.store(dst + (<usize>j << 2), v128.load(src + (<usize>j << 2)));
+  } else if (s == 2) {
     for (; j + 4 <= n; j += 4) {
       const p = src + (<usize>j << 3);
       v128.store(dst + (<usize>j << 2), i32x4.shuffle(v128.load(p), v128.load(p, 12), 0, 2, 5, 7));
@@ -84,12 +90,12 @@ export function im2col_f32(
             const dst = row + ((<usize>t * <usize>P + <usize>(oy * ow)) << 2);
             const iy = oy * sh - ph + ki;
             if (iy < 0 || iy >= h) {
-              memory.fill(dst, 0, <usize>ow << 2);
+              zero(dst, ow);
               continue;
             }
-            memory.fill(dst, 0, <usize>lo << 2);
+            zero(dst, lo);
             gather(dst + (<usize>lo << 2), plane + (<usize>(iy * w + lo * sw - pw + kj) << 2), hi - lo, sw);
-            memory.fill(dst + (<usize>hi << 2), 0, <usize>(ow - hi) << 2);
+            zero(dst + (<usize>hi << 2), ow - hi);
           }
         }
       }
