@@ -231,10 +231,11 @@ const LN2_LO: f32 = -2.12194440e-4;
   return f64x2.sub(d, f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(d)));
 }
 
-/** b·(e·ln2 + l) in f64 for the low two lanes. */
-@inline function yLow(b: v128, fe: v128, l: v128): v128 {
+/** b·(e·ln2 + m1 + c) in f64 for the low two lanes. */
+@inline function yLow(b: v128, fe: v128, m1: v128, c: v128): v128 {
   const e = f64x2.mul(f64x2.promote_low_f32x4(fe), f64x2.splat(0.693147180559945309));
-  return f64x2.mul(f64x2.promote_low_f32x4(b), f64x2.add(e, f64x2.promote_low_f32x4(l)));
+  const l = f64x2.add(f64x2.promote_low_f32x4(m1), f64x2.promote_low_f32x4(c));
+  return f64x2.mul(f64x2.promote_low_f32x4(b), f64x2.add(e, l));
 }
 
 /**
@@ -248,15 +249,17 @@ const LN2_LO: f32 = -2.12194440e-4;
   const la = log4(aa);
   const fe = logExponent(aa);
   const m1 = logMantissa(aa);
-  const l = f32x4.add(m1, f32x4.sub(log1pCubic(m1), f32x4.mul(f32x4.mul(m1, m1), k(0.5))));
-  const y0 = yLow(b, fe, l);
-  const y1 = yLow(high(b), high(fe), high(l));
+  // log m = m1 + c, added in f64 with e·ln2 so that no f32 rounding of log|a| is scaled by b.
+  const c = f32x4.sub(log1pCubic(m1), f32x4.mul(f32x4.mul(m1, m1), k(0.5)));
+  const y0 = yLow(b, fe, m1, c);
+  const y1 = yLow(high(b), high(fe), high(m1), high(c));
   let yHi = demote2(y0, y1);
   let yLo = demote2(residual(y0), residual(y1));
   // 0, inf and NaN bases take log4's special values; |a| = 1 gives y = 0 also for b = ±inf.
   const regular = v128.and(f32x4.gt(aa, k(0)), f32x4.lt(aa, k(Infinity)));
   yHi = v128.bitselect(yHi, f32x4.mul(b, la), regular);
-  yLo = v128.and(yLo, v128.and(regular, f32x4.lt(f32x4.abs(yHi), k(Infinity)))); // inf - inf is NaN
+  // Past |y| = 128 the result is 0 or inf and yLo is no longer small (or is inf - inf).
+  yLo = v128.and(yLo, v128.and(regular, f32x4.lt(f32x4.abs(yHi), k(128.0))));
   const one = f32x4.eq(la, k(0));
   yHi = v128.andnot(yHi, one);
   yLo = v128.andnot(yLo, one);

@@ -39,22 +39,6 @@ const NC = 1024; // columns of B packed at once (KC·NC·4 = 1 MiB)
   return roundUp((k + blocks - 1) / blocks, 4);
 }
 
-@inline function packedBFloats(n: i32, k: i32): i32 {
-  return depthBlock(k) * min(NC, roundUp(n, NR));
-}
-
-@inline function packedAFloats(m: i32, k: i32): i32 {
-  return depthBlock(k) * min(MC, roundUp(m, MR));
-}
-
-/**
- * Bytes of packing scratch that matmul_f32 / matmul_f32_range need for an m x n x k product
- * (any row or column range of it needs no more). The caller allocates it; kernels never do.
- */
-export function matmul_f32_pack_bytes(m: i32, n: i32, k: i32): i32 {
-  return (packedBFloats(n, k) + packedAFloats(m, k) + MR * NR) << 2;
-}
-
 // Transposes the 4x4 block whose rows are r0..r3 and stores its columns at d, d+step, ...
 @inline function storeTransposed(
   r0: v128, r1: v128, r2: v128, r3: v128, d: usize, step: usize,
@@ -143,11 +127,75 @@ function packColsToPanels(
   }
 }
 
+// A-role panels: the SIMD128 build stores every value already splatted across a v128, so
+// the inner loop uses plain loads. A splat load (vbroadcastss) competes with f32x4.add for
+// the same execution ports on x64, which cost the mul+add build ~20%; the FMA of the
+// relaxed build leaves those ports free, so it keeps compact panels and splat loads.
+const SPLAT_A: bool = !ASC_FEATURE_RELAXED_SIMD;
+const A_BYTES: i32 = SPLAT_A ? 16 : 4; // bytes per packed value of the A role
+
+/** Packs op(A) rows [r0, r0+rows) x depth [p0, p0+cols), element (r, p) at src[r·rs + p·ps]. */
+function packA(src: usize, rs: i32, ps: i32, r0: i32, rows: i32, p0: i32, cols: i32, dst: usize): void {
+  if (!SPLAT_A) {
+    packPanels(src, rs, ps, r0, rows, p0, cols, MR, dst);
+    return;
+  }
+  const rsb = <usize>rs << 2;
+  const psb = <usize>ps << 2;
+  const zero = f32x4.splat(0);
+  for (let q = 0; q < rows; q += MR) {
+    const h = min(MR, rows - q);
+    let s = src + ((<usize>(r0 + q) * <usize>rs + <usize>p0 * <usize>ps) << 2);
+    let d = dst + (<usize>(q * cols) << 4);
+    if (h == MR) {
+      for (let p = 0; p < cols; p++) {
+        v128.store(d, v128.load32_splat(s));
+        v128.store(d, v128.load32_splat(s + rsb), 16);
+        v128.store(d, v128.load32_splat(s + 2 * rsb), 32);
+        v128.store(d, v128.load32_splat(s + 3 * rsb), 48);
+        s += psb;
+        d += 64;
+      }
+    } else {
+      for (let p = 0; p < cols; p++) {
+        for (let i = 0; i < MR; i++) {
+          v128.store(d + (<usize>i << 4), i < h ? v128.load32_splat(s + <usize>i * rsb) : zero);
+        }
+        s += psb;
+        d += 64;
+      }
+    }
+  }
+}
+
+/** Packs op(B)ᵀ rows (columns of op(B)) into NR-wide panels; element (r, p) at src[r·rs + p·ps]. */
+@inline function packB(src: usize, rs: i32, ps: i32, r0: i32, rows: i32, p0: i32, cols: i32, dst: usize): void {
+  packPanels(src, rs, ps, r0, rows, p0, cols, NR, dst);
+}
+
+function packPanels(
+  src: usize, rs: i32, ps: i32, r0: i32, rows: i32, p0: i32, cols: i32, w: i32, dst: usize,
+): void {
+  if (ps == 1) packRowsToPanels(src, rs, r0, rows, p0, cols, w, dst);
+  else packColsToPanels(src, ps, r0, rows, p0, cols, w, dst);
+}
+
+// Adds bias (when hasBias) and the old value at p (when loadC) to v and stores it at p.
+@inline function finish(p: usize, v: v128, bias: v128, hasBias: bool, loadC: bool): void {
+  if (hasBias) v = f32x4.add(v, bias);
+  if (loadC) v = f32x4.add(v, v128.load(p));
+  v128.store(p, v);
+}
+
 /**
- * The register tile: C[4 x 8] (at c, row stride ldc floats) = Ap·Bp over depth kc, plus
- * C when loadC, plus bias[0..8] when bias != 0.
+ * The register tile: T[4 x 8] = Ap·Bp over depth kc, then written to C at c (row stride
+ * ldc floats) plus C when loadC, plus bias when bias != 0. With swap, tile row r is C
+ * column r (the operands were exchanged), so the tile is stored transposed and bias[0..4]
+ * is indexed by tile row; otherwise bias[0..8] is indexed by tile column.
  */
-function kernel4x8(kc: i32, a: usize, b: usize, c: usize, ldc: i32, loadC: bool, bias: usize): void {
+function kernel4x8(
+  kc: i32, a: usize, b: usize, c: usize, ldc: i32, loadC: bool, bias: usize, swap: bool,
+): void {
   let c00 = f32x4.splat(0);
   let c01 = c00;
   let c10 = c00;
@@ -156,74 +204,71 @@ function kernel4x8(kc: i32, a: usize, b: usize, c: usize, ldc: i32, loadC: bool,
   let c21 = c00;
   let c30 = c00;
   let c31 = c00;
-  const end = a + (<usize>kc << 4);
+  const end = a + <usize>kc * <usize>(MR * A_BYTES);
   while (a < end) {
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
-    const a0 = v128.load32_splat(a);
+    const a0 = SPLAT_A ? v128.load(a) : v128.load32_splat(a);
     c00 = madd(a0, b0, c00);
     c01 = madd(a0, b1, c01);
-    const a1 = v128.load32_splat(a, 4);
+    const a1 = SPLAT_A ? v128.load(a, 16) : v128.load32_splat(a, 4);
     c10 = madd(a1, b0, c10);
     c11 = madd(a1, b1, c11);
-    const a2 = v128.load32_splat(a, 8);
+    const a2 = SPLAT_A ? v128.load(a, 32) : v128.load32_splat(a, 8);
     c20 = madd(a2, b0, c20);
     c21 = madd(a2, b1, c21);
-    const a3 = v128.load32_splat(a, 12);
+    const a3 = SPLAT_A ? v128.load(a, 48) : v128.load32_splat(a, 12);
     c30 = madd(a3, b0, c30);
     c31 = madd(a3, b1, c31);
-    a += 16;
-    b += 32;
+    a += MR * A_BYTES;
+    b += NR * 4;
   }
-  if (bias != 0) {
-    const v0 = v128.load(bias);
-    const v1 = v128.load(bias, 16);
-    c00 = f32x4.add(c00, v0);
-    c01 = f32x4.add(c01, v1);
-    c10 = f32x4.add(c10, v0);
-    c11 = f32x4.add(c11, v1);
-    c20 = f32x4.add(c20, v0);
-    c21 = f32x4.add(c21, v1);
-    c30 = f32x4.add(c30, v0);
-    c31 = f32x4.add(c31, v1);
-  }
+  const hasBias = bias != 0;
   const ld = <usize>ldc << 2;
-  const r1 = c + ld;
-  const r2 = r1 + ld;
-  const r3 = r2 + ld;
-  if (loadC) {
-    c00 = f32x4.add(c00, v128.load(c));
-    c01 = f32x4.add(c01, v128.load(c, 16));
-    c10 = f32x4.add(c10, v128.load(r1));
-    c11 = f32x4.add(c11, v128.load(r1, 16));
-    c20 = f32x4.add(c20, v128.load(r2));
-    c21 = f32x4.add(c21, v128.load(r2, 16));
-    c30 = f32x4.add(c30, v128.load(r3));
-    c31 = f32x4.add(c31, v128.load(r3, 16));
+  if (!swap) {
+    const v0 = hasBias ? v128.load(bias) : c00;
+    const v1 = hasBias ? v128.load(bias, 16) : c00;
+    finish(c, c00, v0, hasBias, loadC);
+    finish(c + 16, c01, v1, hasBias, loadC);
+    finish(c + ld, c10, v0, hasBias, loadC);
+    finish(c + ld + 16, c11, v1, hasBias, loadC);
+    finish(c + 2 * ld, c20, v0, hasBias, loadC);
+    finish(c + 2 * ld + 16, c21, v1, hasBias, loadC);
+    finish(c + 3 * ld, c30, v0, hasBias, loadC);
+    finish(c + 3 * ld + 16, c31, v1, hasBias, loadC);
+    return;
   }
-  v128.store(c, c00);
-  v128.store(c, c01, 16);
-  v128.store(r1, c10);
-  v128.store(r1, c11, 16);
-  v128.store(r2, c20);
-  v128.store(r2, c21, 16);
-  v128.store(r3, c30);
-  v128.store(r3, c31, 16);
+  const v = hasBias ? v128.load(bias) : c00;
+  let t0 = i32x4.shuffle(c00, c10, 0, 4, 1, 5);
+  let t1 = i32x4.shuffle(c20, c30, 0, 4, 1, 5);
+  let t2 = i32x4.shuffle(c00, c10, 2, 6, 3, 7);
+  let t3 = i32x4.shuffle(c20, c30, 2, 6, 3, 7);
+  finish(c, i64x2.shuffle(t0, t1, 0, 2), v, hasBias, loadC);
+  finish(c + ld, i64x2.shuffle(t0, t1, 1, 3), v, hasBias, loadC);
+  finish(c + 2 * ld, i64x2.shuffle(t2, t3, 0, 2), v, hasBias, loadC);
+  finish(c + 3 * ld, i64x2.shuffle(t2, t3, 1, 3), v, hasBias, loadC);
+  t0 = i32x4.shuffle(c01, c11, 0, 4, 1, 5);
+  t1 = i32x4.shuffle(c21, c31, 0, 4, 1, 5);
+  t2 = i32x4.shuffle(c01, c11, 2, 6, 3, 7);
+  t3 = i32x4.shuffle(c21, c31, 2, 6, 3, 7);
+  finish(c + 4 * ld, i64x2.shuffle(t0, t1, 0, 2), v, hasBias, loadC);
+  finish(c + 5 * ld, i64x2.shuffle(t0, t1, 1, 3), v, hasBias, loadC);
+  finish(c + 6 * ld, i64x2.shuffle(t2, t3, 0, 2), v, hasBias, loadC);
+  finish(c + 7 * ld, i64x2.shuffle(t2, t3, 1, 3), v, hasBias, loadC);
 }
 
-// Writes the valid mr x nr corner of a full tile computed into scratch.
+// Writes the valid mr x nr corner of a tile computed into scratch (row stride NR), with the
+// same bias / loadC / swap meaning as kernel4x8.
 function storeEdge(
-  tile: usize, c: usize, ldc: i32, mr: i32, nr: i32, loadC: bool, bias: usize,
+  tile: usize, c: usize, ldc: i32, mr: i32, nr: i32, loadC: bool, bias: usize, swap: bool,
 ): void {
-  for (let i = 0; i < mr; i++) {
-    const t = tile + (<usize>(i * NR) << 2);
-    const ci = c + (<usize>(i * ldc) << 2);
-    for (let j = 0; j < nr; j++) {
-      const o = <usize>j << 2;
-      let v = load<f32>(t + o);
-      if (bias != 0) v += load<f32>(bias + o);
-      if (loadC) v += load<f32>(ci + o);
-      store<f32>(ci + o, v);
+  for (let r = 0; r < mr; r++) {
+    for (let s = 0; s < nr; s++) {
+      let v = load<f32>(tile + (<usize>(r * NR + s) << 2));
+      if (bias != 0) v += load<f32>(bias + (<usize>(swap ? r : s) << 2));
+      const o = c + (<usize>(swap ? s * ldc + r : r * ldc + s) << 2);
+      if (loadC) v += load<f32>(o);
+      store<f32>(o, v);
     }
   }
 }
@@ -243,6 +288,87 @@ function emptyProduct(
   }
 }
 
+/** Floats of packed B-role and bytes of packed A-role scratch for `rows` x `cols` x k. */
+@inline function packedBFloats(cols: i32, k: i32): i32 {
+  return depthBlock(k) * min(NC, roundUp(cols, NR));
+}
+
+@inline function packedABytes(rows: i32, k: i32): i32 {
+  return depthBlock(k) * min(MC, roundUp(rows, MR)) * A_BYTES;
+}
+
+@inline function scratchBytes(rows: i32, cols: i32, k: i32): i32 {
+  return (packedBFloats(cols, k) << 2) + packedABytes(rows, k) + MR * NR * 4;
+}
+
+/**
+ * Bytes of packing scratch that matmul_f32_range needs for any part of an m x n x k product
+ * (and matmul_f32 for m = rows x batch). The caller allocates it; kernels never do.
+ */
+export function matmul_f32_pack_bytes(m: i32, n: i32, k: i32): i32 {
+  return max(scratchBytes(m, n, k), scratchBytes(n, m, k));
+}
+
+/**
+ * Whether to compute Cᵀ = op(B)ᵀ·op(A)ᵀ instead: the tile is 4 rows by 8 columns, so when n
+ * is narrow (the 10 classes of a classifier) and m is not, exchanging the operands pads
+ * far less (n = 10: 12 of 16 padded columns become useful).
+ */
+@inline function swapOperands(m: i32, n: i32): bool {
+  const straight = (<f64>m / <f64>roundUp(m, MR)) * (<f64>n / <f64>roundUp(n, NR));
+  const swapped = (<f64>n / <f64>roundUp(n, MR)) * (<f64>m / <f64>roundUp(m, NR));
+  return swapped > straight * 1.1;
+}
+
+/**
+ * The blocked product over rows [r0, r1) of the left operand L and rows [s0, s1) of the
+ * right operand R (both seen as rows x depth: L(i, p) at l[i·lrs + p·lps], R(j, p) at
+ * r[j·rrs + p·rps]); result (i, j) goes to C(i, j), or to C(j, i) with swap.
+ */
+function gemm(
+  l: usize, lrs: i32, lps: i32, r: usize, rrs: i32, rps: i32, k: i32,
+  c: usize, ldc: i32, bias: usize, acc: bool, swap: bool, pack: usize,
+  r0: i32, r1: i32, s0: i32, s1: i32,
+): void {
+  const kcb = depthBlock(k);
+  const bp = pack;
+  const ap = bp + (<usize>packedBFloats(s1 - s0, k) << 2);
+  const tile = ap + <usize>packedABytes(r1 - r0, k);
+  const crs = swap ? 1 : ldc; // C offset of one step along L's rows
+  const ccs = swap ? ldc : 1; // ... and along R's rows
+  for (let jc = s0; jc < s1; jc += NC) {
+    const nc = min(NC, s1 - jc);
+    for (let pc = 0; pc < k; pc += kcb) {
+      const kc = min(kcb, k - pc);
+      packB(r, rrs, rps, jc, nc, pc, kc, bp);
+      const loadC = acc || pc > 0;
+      const bz: usize = pc == 0 ? bias : 0;
+      for (let ic = r0; ic < r1; ic += MC) {
+        const mc = min(MC, r1 - ic);
+        packA(l, lrs, lps, ic, mc, pc, kc, ap);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const nr = min(NR, nc - jr);
+          const bpj = bp + (<usize>(jr * kc) << 2);
+          const j = jc + jr;
+          for (let ir = 0; ir < mc; ir += MR) {
+            const mr = min(MR, mc - ir);
+            const i = ic + ir;
+            const api = ap + <usize>(ir * kc) * <usize>A_BYTES;
+            const cij = c + ((<usize>i * <usize>crs + <usize>j * <usize>ccs) << 2);
+            const bij: usize = bz != 0 ? bz + (<usize>(swap ? i : j) << 2) : 0;
+            if (mr == MR && nr == NR) {
+              kernel4x8(kc, api, bpj, cij, ldc, loadC, bij, swap);
+            } else {
+              kernel4x8(kc, api, bpj, tile, NR, false, 0, false);
+              storeEdge(tile, cij, ldc, mr, nr, loadC, bij, swap);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 /**
  * One matrix, rows [rowStart, rowEnd) and columns [colStart, colEnd) of C = op(A)·op(B)
  * (+ bias) (+ C): the unit a thread computes. Arguments as matmul_f32 (without batch);
@@ -253,49 +379,23 @@ export function matmul_f32_range(
   m: i32, n: i32, k: i32, flags: i32, pack: usize,
   rowStart: i32, rowEnd: i32, colStart: i32, colEnd: i32,
 ): void {
-  const ta = (flags & MM_TRANS_A) != 0;
-  const tb = (flags & MM_TRANS_B) != 0;
   const acc = (flags & MM_ACCUMULATE) != 0;
   const biasPtr: usize = (flags & MM_BIAS) != 0 ? bias : 0;
   if (k == 0) {
     emptyProduct(c, biasPtr, n, acc, rowStart, rowEnd, colStart, colEnd);
     return;
   }
-  const kcb = depthBlock(k);
-  const bp = pack;
-  const ap = bp + (<usize>packedBFloats(n, k) << 2);
-  const tile = ap + (<usize>packedAFloats(m, k) << 2);
-  for (let jc = colStart; jc < colEnd; jc += NC) {
-    const nc = min(NC, colEnd - jc);
-    for (let pc = 0; pc < k; pc += kcb) {
-      const kc = min(kcb, k - pc);
-      if (tb) packRowsToPanels(b, k, jc, nc, pc, kc, NR, bp);
-      else packColsToPanels(b, n, jc, nc, pc, kc, NR, bp);
-      const loadC = acc || pc > 0;
-      const bz: usize = pc == 0 ? biasPtr : 0;
-      for (let ic = rowStart; ic < rowEnd; ic += MC) {
-        const mc = min(MC, rowEnd - ic);
-        if (ta) packColsToPanels(a, m, ic, mc, pc, kc, MR, ap);
-        else packRowsToPanels(a, k, ic, mc, pc, kc, MR, ap);
-        for (let jr = 0; jr < nc; jr += NR) {
-          const nr = min(NR, nc - jr);
-          const bpj = bp + (<usize>(jr * kc) << 2);
-          const j = jc + jr;
-          const bj: usize = bz != 0 ? bz + (<usize>j << 2) : 0;
-          for (let ir = 0; ir < mc; ir += MR) {
-            const mr = min(MR, mc - ir);
-            const api = ap + (<usize>(ir * kc) << 2);
-            const cij = c + ((<usize>(ic + ir) * <usize>n + <usize>j) << 2);
-            if (mr == MR && nr == NR) {
-              kernel4x8(kc, api, bpj, cij, n, loadC, bj);
-            } else {
-              kernel4x8(kc, api, bpj, tile, NR, false, 0);
-              storeEdge(tile, cij, n, mr, nr, loadC, bj);
-            }
-          }
-        }
-      }
-    }
+  // op(A) as m rows x k depth and op(B)ᵀ as n rows x k depth: (row, p) at [row·rs + p·ps].
+  const ta = (flags & MM_TRANS_A) != 0;
+  const tb = (flags & MM_TRANS_B) != 0;
+  const ars = ta ? 1 : k;
+  const aps = ta ? m : 1;
+  const brs = tb ? k : 1;
+  const bps = tb ? 1 : n;
+  if (swapOperands(m, n)) {
+    gemm(b, brs, bps, a, ars, aps, k, c, n, biasPtr, acc, true, pack, colStart, colEnd, rowStart, rowEnd);
+  } else {
+    gemm(a, ars, aps, b, brs, bps, k, c, n, biasPtr, acc, false, pack, rowStart, rowEnd, colStart, colEnd);
   }
 }
 

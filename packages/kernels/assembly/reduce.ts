@@ -77,9 +77,16 @@ function rowDot(a: usize, b: usize, n: i32): f64 {
   return total;
 }
 
-// max/min in wasm (f32.max, f32x4.max) return NaN when either operand is NaN, as PyTorch does.
-@inline function pick4(isMax: bool, a: v128, b: v128): v128 {
-  return isMax ? f32x4.max(a, b) : f32x4.min(a, b);
+// max/min: the SIMD loops use pmax/pmin (one instruction each; the NaN-propagating
+// f32x4.max/min take about eight on x64) and record NaN lanes with a compare, so a NaN
+// anywhere still gives NaN, as in PyTorch. The scalar f32.max/min propagate NaN themselves.
+// Which zero pmax keeps for max(-0, +0) depends on order; PyTorch does not fix it either.
+@inline function pick4(isMax: bool, acc: v128, v: v128): v128 {
+  return isMax ? f32x4.pmax(acc, v) : f32x4.pmin(acc, v);
+}
+
+@inline function isNaN4(v: v128): v128 {
+  return f32x4.ne(v, v);
 }
 
 @inline function pick(isMax: bool, a: f32, b: f32): f32 {
@@ -87,22 +94,32 @@ function rowDot(a: usize, b: usize, n: i32): f64 {
 }
 
 @inline function rowExtreme(isMax: bool, p: usize, n: i32): f32 {
-  const init: f32 = isMax ? -Infinity : Infinity;
-  let a0 = f32x4.splat(init);
+  let a0 = f32x4.splat(isMax ? -Infinity : Infinity);
   let a1 = a0;
   let a2 = a0;
   let a3 = a0;
+  let nan = i32x4.splat(0);
   const n16 = n & ~15;
   const n4 = n & ~3;
   let i = 0;
   for (; i < n16; i += 16) {
     const q = at(p, i);
-    a0 = pick4(isMax, a0, v128.load(q));
-    a1 = pick4(isMax, a1, v128.load(q, 16));
-    a2 = pick4(isMax, a2, v128.load(q, 32));
-    a3 = pick4(isMax, a3, v128.load(q, 48));
+    const v0 = v128.load(q);
+    const v1 = v128.load(q, 16);
+    const v2 = v128.load(q, 32);
+    const v3 = v128.load(q, 48);
+    a0 = pick4(isMax, a0, v0);
+    a1 = pick4(isMax, a1, v1);
+    a2 = pick4(isMax, a2, v2);
+    a3 = pick4(isMax, a3, v3);
+    nan = v128.or(nan, v128.or(v128.or(isNaN4(v0), isNaN4(v1)), v128.or(isNaN4(v2), isNaN4(v3))));
   }
-  for (; i < n4; i += 4) a0 = pick4(isMax, a0, v128.load(at(p, i)));
+  for (; i < n4; i += 4) {
+    const v = v128.load(at(p, i));
+    a0 = pick4(isMax, a0, v);
+    nan = v128.or(nan, isNaN4(v));
+  }
+  if (v128.any_true(nan)) return NaN;
   const v = pick4(isMax, pick4(isMax, a0, a1), pick4(isMax, a2, a3));
   let r = pick(
     isMax,
@@ -256,6 +273,11 @@ function rowDot(a: usize, b: usize, n: i32): f64 {
   store<f32>(q, <f32>(s * scale));
 }
 
+/** NaN in the lanes flagged by `nan`, acc elsewhere. */
+@inline function withNaN(acc: v128, nan: v128): v128 {
+  return v128.bitselect(f32x4.splat(NaN), acc, nan);
+}
+
 @inline function extremeColumns16(isMax: bool, p: usize, q: usize, d: usize): void {
   const r0 = load<i32>(d, 24), r1 = load<i32>(d, 28), r2 = load<i32>(d, 32);
   const rs0 = load<i32>(d, 36), rs1 = load<i32>(d, 40), rs2 = load<i32>(d, 44);
@@ -263,31 +285,50 @@ function rowDot(a: usize, b: usize, n: i32): f64 {
   let a1 = a0;
   let a2 = a0;
   let a3 = a0;
+  let n0 = i32x4.splat(0);
+  let n1 = n0;
+  let n2 = n0;
+  let n3 = n0;
   for (let e = 0; e < r0; e++) {
     for (let f = 0; f < r1; f++) {
       for (let g = 0; g < r2; g++) {
         const s = at(p, e * rs0 + f * rs1 + g * rs2);
-        a0 = pick4(isMax, a0, v128.load(s));
-        a1 = pick4(isMax, a1, v128.load(s, 16));
-        a2 = pick4(isMax, a2, v128.load(s, 32));
-        a3 = pick4(isMax, a3, v128.load(s, 48));
+        const v0 = v128.load(s);
+        const v1 = v128.load(s, 16);
+        const v2 = v128.load(s, 32);
+        const v3 = v128.load(s, 48);
+        a0 = pick4(isMax, a0, v0);
+        a1 = pick4(isMax, a1, v1);
+        a2 = pick4(isMax, a2, v2);
+        a3 = pick4(isMax, a3, v3);
+        n0 = v128.or(n0, isNaN4(v0));
+        n1 = v128.or(n1, isNaN4(v1));
+        n2 = v128.or(n2, isNaN4(v2));
+        n3 = v128.or(n3, isNaN4(v3));
       }
     }
   }
-  v128.store(q, a0);
-  v128.store(q, a1, 16);
-  v128.store(q, a2, 32);
-  v128.store(q, a3, 48);
+  v128.store(q, withNaN(a0, n0));
+  v128.store(q, withNaN(a1, n1), 16);
+  v128.store(q, withNaN(a2, n2), 32);
+  v128.store(q, withNaN(a3, n3), 48);
 }
 
 @inline function extremeColumns4(isMax: bool, p: usize, q: usize, d: usize): void {
   const r0 = load<i32>(d, 24), r1 = load<i32>(d, 28), r2 = load<i32>(d, 32);
   const rs0 = load<i32>(d, 36), rs1 = load<i32>(d, 40), rs2 = load<i32>(d, 44);
   let a0 = f32x4.splat(isMax ? -Infinity : Infinity);
-  for (let e = 0; e < r0; e++)
-    for (let f = 0; f < r1; f++)
-      for (let g = 0; g < r2; g++) a0 = pick4(isMax, a0, v128.load(at(p, e * rs0 + f * rs1 + g * rs2)));
-  v128.store(q, a0);
+  let n0 = i32x4.splat(0);
+  for (let e = 0; e < r0; e++) {
+    for (let f = 0; f < r1; f++) {
+      for (let g = 0; g < r2; g++) {
+        const v = v128.load(at(p, e * rs0 + f * rs1 + g * rs2));
+        a0 = pick4(isMax, a0, v);
+        n0 = v128.or(n0, isNaN4(v));
+      }
+    }
+  }
+  v128.store(q, withNaN(a0, n0));
 }
 
 @inline function extremeColumn1(isMax: bool, p: usize, q: usize, d: usize): void {

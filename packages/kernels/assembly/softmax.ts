@@ -13,15 +13,23 @@ const LOG2E: f32 = 1.44269504;
 const LN2_HI: f32 = 0.693359375;
 const LN2_LO: f32 = -2.12194440e-4;
 
+// Adding 1.5 * 2^23 rounds a float below 2^22 in magnitude to an integer (ties to even) held in
+// the low mantissa bits: one add replaces nearest + trunc_sat, which V8 lowers to long sequences.
+const ROUND_MAGIC: f32 = 12582912;
+
 /**
  * e^x per lane, Cephes expf: x = n ln2 + r with |r| <= ln2/2, a degree-6 polynomial for e^r
- * (about 1 ulp), then 2^n applied as two factors so that results in the subnormal range are
- * rounded once. x below -104 gives 0, above 89 gives Infinity, NaN stays NaN. Private to this
- * file (the name keeps it apart from the elementwise exp).
+ * (under 1 ulp measured), then 2^n applied as two factors so that results in the subnormal
+ * range are rounded once. x below -104 gives 0, above 89 gives Infinity, NaN stays NaN (pmin /
+ * pmax return their first operand when it is NaN). Plain mul + add, so both builds agree to the
+ * bit. Private to this file (the name keeps it apart from the elementwise exp).
  */
 @inline function expSoftmax(v: v128): v128 {
-  const x = f32x4.max(f32x4.min(v, f32x4.splat(89)), f32x4.splat(-104));
-  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(LOG2E)));
+  const x = f32x4.pmax(f32x4.pmin(v, f32x4.splat(89)), f32x4.splat(-104));
+  const magic = f32x4.splat(ROUND_MAGIC);
+  const t = f32x4.add(f32x4.mul(x, f32x4.splat(LOG2E)), magic);
+  const n = f32x4.sub(t, magic);
+  const ni = i32x4.sub(t, magic);
   const r = f32x4.sub(f32x4.sub(x, f32x4.mul(n, f32x4.splat(LN2_HI))), f32x4.mul(n, f32x4.splat(LN2_LO)));
   let p = f32x4.splat(1.987569150e-4);
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
@@ -30,7 +38,6 @@ const LN2_LO: f32 = -2.12194440e-4;
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
   const y = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), f32x4.splat(1));
-  const ni = i32x4.trunc_sat_f32x4_s(n);
   const n1 = i32x4.shr_s(ni, 1);
   const bias = i32x4.splat(127);
   const s1 = i32x4.shl(i32x4.add(n1, bias), 23);
@@ -55,17 +62,21 @@ const LN2_LO: f32 = -2.12194440e-4;
   );
 }
 
-/** Max of p[0..n); NaN if any element is NaN. */
+/**
+ * Max of p[0..n) with pmax (one instruction; the NaN-propagating f32x4.max costs several on
+ * x64). A NaN may be skipped here, but then x - max is NaN for that element and the row sum
+ * turns every output of the row into NaN, as in PyTorch.
+ */
 function rowMax(p: usize, n: i32): f32 {
   let a0 = f32x4.splat(-Infinity);
   let a1 = a0;
   const n8 = n & ~7;
   let i = 0;
   for (; i < n8; i += 8) {
-    a0 = f32x4.max(a0, v128.load(at(p, i)));
-    a1 = f32x4.max(a1, v128.load(at(p, i), 16));
+    a0 = f32x4.pmax(a0, v128.load(at(p, i)));
+    a1 = f32x4.pmax(a1, v128.load(at(p, i), 16));
   }
-  const v = f32x4.max(a0, a1);
+  const v = f32x4.pmax(a0, a1);
   let m = max<f32>(
     max<f32>(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)),
     max<f32>(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)),
@@ -116,13 +127,14 @@ function rowMax(p: usize, n: i32): f32 {
   return total;
 }
 
-/** p[i] /= s for i < n. */
-function divideRow(p: usize, n: i32, s: f32): void {
-  const sv = f32x4.splat(s);
+/** p[i] *= 1/s for i < n (the reciprocal rounded once from f64, as PyTorch scales by 1/sum). */
+function scaleRow(p: usize, n: i32, s: f64): void {
+  const inv = <f32>(1 / s);
+  const sv = f32x4.splat(inv);
   const n4 = n & ~3;
   let i = 0;
-  for (; i < n4; i += 4) v128.store(at(p, i), f32x4.div(v128.load(at(p, i)), sv));
-  for (; i < n; i++) store<f32>(at(p, i), load<f32>(at(p, i)) / s);
+  for (; i < n4; i += 4) v128.store(at(p, i), f32x4.mul(v128.load(at(p, i)), sv));
+  for (; i < n; i++) store<f32>(at(p, i), load<f32>(at(p, i)) * inv);
 }
 
 /** out = softmax(x) row by row. out may alias x. */
@@ -131,7 +143,7 @@ export function softmax_f32(x: usize, out: usize, rows: i32, cols: i32): void {
     const xr = at(x, r * cols);
     const yr = at(out, r * cols);
     const s = expRow(xr, yr, cols, rowMax(xr, cols), true);
-    divideRow(yr, cols, <f32>s);
+    scaleRow(yr, cols, s);
   }
 }
 
@@ -206,7 +218,7 @@ export function softmax_cross_entropy_f32(
     // Σ_j log p_j = Σ_j x_j - cols * (m + log s)
     if (eps != 0) loss -= (eps / <f64>cols) * (rowDot(xr, 0, cols, true) - <f64>cols * (<f64>m + logS));
     total += loss;
-    divideRow(pr, cols, <f32>s);
+    scaleRow(pr, cols, s);
   }
   store<f32>(result, <f32>(total / <f64>rows));
 }

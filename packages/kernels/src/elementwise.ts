@@ -359,7 +359,8 @@ export function powScalar(x: number, out: number, n: number, p: number): void {
 
 /** out[i] = min(max(x[i], lo), hi); ±Infinity leaves a side open, lo > hi gives hi (as PyTorch). */
 export function clamp(x: number, out: number, n: number, lo: number, hi: number): void {
-  if (Number.isNaN(lo) || Number.isNaN(hi)) throw new Error(`clamp: bounds must not be NaN, got [${lo}, ${hi}]`);
+  if (Number.isNaN(lo) || Number.isNaN(hi))
+    throw new Error(`clamp: bounds must not be NaN, got [${lo}, ${hi}]`);
   checkElemwise('clamp', n, { x, out });
   wasm().clamp_f32(x, out, n, lo, hi);
 }

@@ -77,7 +77,9 @@ export class Philox {
 
   /**
    * Reserves n words and returns the kernel arguments for them: key (k0, k1), start counter
-   * (c0, c1, 0, 0) and the first word within it.
+   * (c0, c1, 0, 0) and the first word within it. For kernel wrappers; users call the
+   * distributions instead.
+   * @internal
    */
   take(n: number): [number, number, number, number, number, number, number] {
     const start = this.position;

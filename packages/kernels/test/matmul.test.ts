@@ -201,10 +201,14 @@ describe('matmul_f32 against a float64 reference', () => {
   it('fuses bias and accumulate across packing blocks in every dimension', () => {
     // 133 rows > one block of A rows, 1030 columns > one block of B columns, k = 520 is
     // three blocks of depth: bias must be added once and every depth block accumulated.
+    // Narrow outputs (n = 10, 12) run with the operands exchanged and the tile transposed.
     const shapes = [
       [133, 24, 40],
       [5, 1030, 40],
       [9, 17, 520],
+      [128, 12, 40],
+      [1030, 10, 40],
+      [133, 10, 520],
     ];
     for (const [transA, transB] of forms) {
       for (const [m, n, k] of shapes)
