@@ -1,4 +1,4 @@
-import * as autograd from '@asgrad/autograd';
+import { type Tensor, tensor } from '@asgrad/autograd';
 import { permutation } from './shuffle.js';
 
 /** Element arrays a batch can be built from: the two tensor dtypes. */
@@ -55,27 +55,13 @@ export interface TensorLike {
   dispose(): void;
 }
 
-type Autograd = typeof autograd;
-/** The tensor type of `@asgrad/autograd` (its `Tensor` once `tensor()` is exported there). */
-export type BatchTensor = Autograd extends { tensor: (...args: any[]) => infer T } ? T : TensorLike;
-type TensorFactory = (
-  data: SampleArray,
-  options: { shape: number[]; dtype: 'float32' | 'int32' },
-) => BatchTensor;
+/** A batch tensor from `@asgrad/autograd`. */
+export type BatchTensor = Tensor;
 
 /** One batch as tensors: `x` float32 or int32 as the dataset, `y` with shape `[b]` or `[b, ySize]`. */
 export interface TensorBatch {
   x: BatchTensor;
   y: BatchTensor;
-}
-
-// Looked up at iteration time so the loader's array path works without autograd's tensor().
-function tensorFactory(): TensorFactory {
-  const f = (autograd as unknown as { tensor?: unknown }).tensor;
-  if (typeof f !== 'function') {
-    throw new Error('DataLoader: @asgrad/autograd does not export tensor(); iterate loader.arrays() instead');
-  }
-  return f as TensorFactory;
 }
 
 const dtypeOf = (a: SampleArray): 'float32' | 'int32' => (a instanceof Float32Array ? 'float32' : 'int32');
@@ -252,7 +238,6 @@ export class DataLoader implements Iterable<TensorBatch> {
 
   /** One epoch of `{ x, y }` tensor batches. */
   *[Symbol.iterator](): Generator<TensorBatch, void, undefined> {
-    const tensor = tensorFactory();
     for (const batch of this.arrays()) {
       const bx = tensor(batch.x, { shape: batch.xShape, dtype: dtypeOf(batch.x) });
       let by: BatchTensor;

@@ -199,12 +199,8 @@ describe('DataLoader shuffling and epochs', () => {
   });
 });
 
-// Tensor batches need tensor() from @asgrad/autograd, written in parallel with this package.
-// Until it is exported this runs the second test instead; after the merge the first one runs.
-const hasTensor = typeof (autograd as Record<string, unknown>).tensor === 'function';
-
 describe('DataLoader tensor batches', () => {
-  it.runIf(hasTensor)('yields float32 x / int32 y tensors with the batch shapes and values', async () => {
+  it('yields float32 x / int32 y tensors with the batch shapes and values', async () => {
     await autograd.ready();
     const data = dataset(5, 4, [2, 2]);
     const loader = new DataLoader(data, { batchSize: 2, shuffle: true, seed: 2 });
@@ -228,10 +224,5 @@ describe('DataLoader tensor batches', () => {
       [1, 1, 2, 2],
     ]);
     expect(loader.epoch).toBe(1);
-  });
-
-  it.runIf(!hasTensor)('says clearly that tensor() is missing from @asgrad/autograd', () => {
-    const loader = new DataLoader(dataset(5, 4), { batchSize: 2 });
-    expect(() => [...loader]).toThrow(/DataLoader: @asgrad\/autograd does not export tensor\(\)/);
   });
 });
