@@ -129,7 +129,10 @@ function checkView(
   strides: readonly number[],
   n: number,
 ): void {
-  if (n === 0) return checkElems(op, name, ptr, 0);
+  if (n === 0) {
+    checkElems(op, name, ptr, 0);
+    return;
+  }
   let lo = offset;
   let hi = offset;
   for (let d = 0; d < shape.length; d++) {
