@@ -29,12 +29,23 @@ export function sizeClass(bytes: number): number {
   return Math.ceil(bytes / step) * step;
 }
 
+/** Every size class up to 4 GiB, ascending; a block's class index is stored in one byte. */
+const CLASS_SIZES: number[] = [];
+for (let b = 16; b <= 2 ** 32; ) {
+  CLASS_SIZES.push(b);
+  b = sizeClass(b + 1);
+}
+const CLASS_INDEX = new Map(CLASS_SIZES.map((s, i) => [s, i + 1]));
+
 export class Allocator {
-  private readonly live = new Map<number, number>();
-  private readonly freeLists = new Map<number, number[]>();
+  // One byte per 16-byte unit of the heap: 0 = no live block starts here, else its class index.
+  // (A Map keyed by pointer degrades badly under the set/delete churn of a training loop.)
+  private owner = new Uint8Array(0);
+  private readonly freeLists: number[][] = CLASS_SIZES.map(() => []);
   private top: number;
   private bytesLive = 0;
   private bytesFree = 0;
+  private blocks = 0;
   private peak = 0;
   private buffer: ArrayBuffer | SharedArrayBuffer;
   private f32View: Float32Array;
@@ -52,6 +63,7 @@ export class Allocator {
     this.f32View = new Float32Array(this.buffer);
     this.i32View = new Int32Array(this.buffer);
     this.u8View = new Uint8Array(this.buffer);
+    this.owner = new Uint8Array(this.buffer.byteLength >>> 4);
   }
 
   /** Returns a 16-byte aligned block of at least `bytes` bytes. */
@@ -59,8 +71,8 @@ export class Allocator {
     if (!Number.isInteger(bytes) || bytes < 0)
       throw new Error(`alloc: size must be a non-negative integer, got ${bytes}`);
     const size = sizeClass(bytes);
-    const list = this.freeLists.get(size);
-    let ptr = list?.pop();
+    const cls = CLASS_INDEX.get(size)!;
+    let ptr = this.freeLists[cls - 1].pop();
     if (ptr === undefined) {
       ptr = this.top;
       this.ensure(ptr + size);
@@ -68,7 +80,8 @@ export class Allocator {
     } else {
       this.bytesFree -= size;
     }
-    this.live.set(ptr, size);
+    this.owner[ptr >>> 4] = cls;
+    this.blocks++;
     this.bytesLive += size;
     if (this.bytesLive > this.peak) this.peak = this.bytesLive;
     return ptr;
@@ -76,41 +89,43 @@ export class Allocator {
 
   /** Returns a block to its free list. Freeing a pointer that is not live throws (double free). */
   free(ptr: number): void {
-    const size = this.live.get(ptr);
-    if (size === undefined)
+    const cls = this.classOf(ptr);
+    if (cls === 0)
       throw new Error(`free: pointer ${ptr} is not a live block (double free or foreign pointer)`);
-    this.live.delete(ptr);
+    const size = CLASS_SIZES[cls - 1];
+    this.owner[ptr >>> 4] = 0;
+    this.blocks--;
     this.bytesLive -= size;
     if (this.debug) {
       this.f32().fill(Number.NaN, ptr >>> 2, (ptr + size) >>> 2);
       return; // quarantined: never handed out again
     }
     this.bytesFree += size;
-    let list = this.freeLists.get(size);
-    if (!list) {
-      list = [];
-      this.freeLists.set(size, list);
-    }
-    list.push(ptr);
+    this.freeLists[cls - 1].push(ptr);
+  }
+
+  private classOf(ptr: number): number {
+    if (!Number.isInteger(ptr) || ptr < 0 || (ptr & 15) !== 0 || ptr >= this.top) return 0;
+    return this.owner[ptr >>> 4];
   }
 
   /** Whether `ptr` is the start of a live block. */
   isLive(ptr: number): boolean {
-    return this.live.has(ptr);
+    return this.classOf(ptr) !== 0;
   }
 
   /** Size in bytes of the live block at `ptr` (its size class), or throws. */
   sizeOf(ptr: number): number {
-    const size = this.live.get(ptr);
-    if (size === undefined) throw new Error(`pointer ${ptr} is not a live block (freed or never allocated)`);
-    return size;
+    const cls = this.classOf(ptr);
+    if (cls === 0) throw new Error(`pointer ${ptr} is not a live block (freed or never allocated)`);
+    return CLASS_SIZES[cls - 1];
   }
 
   stats(): HeapStats {
     return {
       bytesLive: this.bytesLive,
       peak: this.peak,
-      blocks: this.live.size,
+      blocks: this.blocks,
       bytesFree: this.bytesFree,
       heapBytes: this.memory.buffer.byteLength,
     };
@@ -154,6 +169,12 @@ export class Allocator {
     this.f32View = new Float32Array(this.buffer);
     this.i32View = new Int32Array(this.buffer);
     this.u8View = new Uint8Array(this.buffer);
+    const units = this.buffer.byteLength >>> 4;
+    if (units > this.owner.length) {
+      const grown = new Uint8Array(units);
+      grown.set(this.owner);
+      this.owner = grown;
+    }
   }
 }
 
