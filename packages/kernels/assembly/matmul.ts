@@ -19,9 +19,9 @@ export const MM_BIAS: i32 = 8;
 
 const MR = 4; // rows of the register tile
 const NR = 8; // columns of the register tile (two f32x4)
-const KC = 256; // depth of a packed block: a B micro-panel (KC·NR·4 = 8 KiB) stays in L1
-const MC = 128; // rows of A packed at once (MC·KC·4 = 128 KiB, stays in L2)
-const NC = 1024; // columns of B packed at once (KC·NC·4 = 1 MiB)
+const KC = 128; // depth of a packed block: a B micro-panel (KC·NR·4 = 4 KiB) stays in L1
+const MC = 128; // rows of A packed at once (MC·KC·A_BYTES = 64 or 256 KiB, stays in L2)
+const NC = 1024; // columns of B packed at once (KC·NC·4 = 512 KiB)
 
 @inline function madd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
@@ -97,31 +97,35 @@ function packRowsToPanels(
 
 /**
  * Packs the same panels from a matrix stored the other way round: element (row, p) of the
- * operand is src[p·ld + row]. Each panel row is then a contiguous run of w floats.
+ * operand is src[p·ld + row], so each panel row is a contiguous run of w floats.
  * This is op(A) packing with transA and op(B) packing without transB.
  */
 function packColsToPanels(
   src: usize, ld: i32, r0: i32, rows: i32, c0: i32, cols: i32, w: i32, dst: usize,
 ): void {
   const ldb = <usize>ld << 2;
-  const wb = <usize>w << 2;
   for (let q = 0; q < rows; q += w) {
     let s = src + ((<usize>c0 * <usize>ld + <usize>(r0 + q)) << 2);
     let d = dst + (<usize>(q * cols) << 2);
+    const end = d + (<usize>(w * cols) << 2);
     const h = min(w, rows - q);
-    if (h == w) {
-      for (let p = 0; p < cols; p++) {
-        for (let g: usize = 0; g < wb; g += 16) v128.store(d + g, v128.load(s + g));
+    if (h == 8) {
+      for (; d < end; d += 32) {
+        v128.store(d, v128.load(s));
+        v128.store(d, v128.load(s, 16), 16);
         s += ldb;
-        d += wb;
+      }
+    } else if (h == 4 && w == 4) {
+      for (; d < end; d += 16) {
+        v128.store(d, v128.load(s));
+        s += ldb;
       }
     } else {
-      for (let p = 0; p < cols; p++) {
+      for (; d < end; d += <usize>w << 2) {
         for (let i = 0; i < w; i++) {
           store<f32>(d + (<usize>i << 2), i < h ? load<f32>(s + (<usize>i << 2)) : <f32>0);
         }
         s += ldb;
-        d += wb;
       }
     }
   }
