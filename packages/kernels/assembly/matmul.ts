@@ -261,14 +261,58 @@ function kernel4x8(
   finish(c + 7 * ld, i64x2.shuffle(t2, t3, 1, 3), v, hasBias, loadC);
 }
 
-// Writes the valid mr x nr corner of a tile computed into scratch (row stride NR), with the
-// same bias / loadC / swap meaning as kernel4x8.
+/**
+ * Rows 0 and 1 of an A panel against two adjacent B panels (b, b2): T[2 x 16] into tile
+ * (row stride 16). The last one or two rows of a product run here rather than in a 4 x 8
+ * tile padded with zero rows: still eight accumulators, so still full speed.
+ */
+function kernel2x16(kc: i32, a: usize, b: usize, b2: usize, tile: usize): void {
+  let c00 = f32x4.splat(0);
+  let c01 = c00;
+  let c02 = c00;
+  let c03 = c00;
+  let c10 = c00;
+  let c11 = c00;
+  let c12 = c00;
+  let c13 = c00;
+  const end = a + <usize>kc * <usize>(MR * A_BYTES);
+  while (a < end) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    const b2v = v128.load(b2);
+    const b3 = v128.load(b2, 16);
+    const a0 = SPLAT_A ? v128.load(a) : v128.load32_splat(a);
+    c00 = madd(a0, b0, c00);
+    c01 = madd(a0, b1, c01);
+    c02 = madd(a0, b2v, c02);
+    c03 = madd(a0, b3, c03);
+    const a1 = SPLAT_A ? v128.load(a, 16) : v128.load32_splat(a, 4);
+    c10 = madd(a1, b0, c10);
+    c11 = madd(a1, b1, c11);
+    c12 = madd(a1, b2v, c12);
+    c13 = madd(a1, b3, c13);
+    a += MR * A_BYTES;
+    b += NR * 4;
+    b2 += NR * 4;
+  }
+  v128.store(tile, c00);
+  v128.store(tile, c01, 16);
+  v128.store(tile, c02, 32);
+  v128.store(tile, c03, 48);
+  v128.store(tile, c10, 64);
+  v128.store(tile, c11, 80);
+  v128.store(tile, c12, 96);
+  v128.store(tile, c13, 112);
+}
+
+// Writes the valid mr x nr corner of a tile computed into scratch (row stride ld floats),
+// with the same bias / loadC / swap meaning as kernel4x8.
 function storeEdge(
-  tile: usize, c: usize, ldc: i32, mr: i32, nr: i32, loadC: bool, bias: usize, swap: bool,
+  tile: usize, ld: i32, c: usize, ldc: i32, mr: i32, nr: i32, loadC: bool, bias: usize, swap: bool,
 ): void {
   for (let r = 0; r < mr; r++) {
     for (let s = 0; s < nr; s++) {
-      let v = load<f32>(tile + (<usize>(r * NR + s) << 2));
+      let v = load<f32>(tile + (<usize>(r * ld + s) << 2));
       if (bias != 0) v += load<f32>(bias + (<usize>(swap ? r : s) << 2));
       const o = c + (<usize>(swap ? s * ldc + r : r * ldc + s) << 2);
       if (loadC) v += load<f32>(o);
@@ -314,13 +358,14 @@ export function matmul_f32_pack_bytes(m: i32, n: i32, k: i32): i32 {
 }
 
 /**
- * Whether to compute Cᵀ = op(B)ᵀ·op(A)ᵀ instead: the tile is 4 rows by 8 columns, so when n
- * is narrow (the 10 classes of a classifier) and m is not, exchanging the operands pads
- * far less (n = 10: 12 of 16 padded columns become useful).
+ * Whether to compute Cᵀ = op(B)ᵀ·op(A)ᵀ instead. Tiles are 4 rows (a last 1 or 2 rows
+ * run at full speed in kernel2x16, so rows pad to a multiple of 2) by 8 columns (padded),
+ * so when n is narrow (the 10 classes of a classifier) exchanging the operands wastes
+ * far less: n = 10 pads to 16 columns, but as rows it needs no padding at all.
  */
 @inline function swapOperands(m: i32, n: i32): bool {
-  const straight = (<f64>m / <f64>roundUp(m, MR)) * (<f64>n / <f64>roundUp(n, NR));
-  const swapped = (<f64>n / <f64>roundUp(n, MR)) * (<f64>m / <f64>roundUp(m, NR));
+  const straight = (<f64>m / <f64>roundUp(m, 2)) * (<f64>n / <f64>roundUp(n, NR));
+  const swapped = (<f64>n / <f64>roundUp(n, 2)) * (<f64>m / <f64>roundUp(m, NR));
   return swapped > straight * 1.1;
 }
 
@@ -350,12 +395,14 @@ function gemm(
       for (let ic = r0; ic < r1; ic += MC) {
         const mc = min(MC, r1 - ic);
         packA(l, lrs, lps, ic, mc, pc, kc, ap);
+        // A last panel of one or two rows goes to kernel2x16 below.
+        const mFull = mc % MR <= 2 ? mc - mc % MR : mc;
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
           const bpj = bp + (<usize>(jr * kc) << 2);
           const j = jc + jr;
-          for (let ir = 0; ir < mc; ir += MR) {
-            const mr = min(MR, mc - ir);
+          for (let ir = 0; ir < mFull; ir += MR) {
+            const mr = min(MR, mFull - ir);
             const i = ic + ir;
             const api = ap + <usize>(ir * kc) * <usize>A_BYTES;
             const cij = c + ((<usize>i * <usize>crs + <usize>j * <usize>ccs) << 2);
@@ -364,7 +411,25 @@ function gemm(
               kernel4x8(kc, api, bpj, cij, ldc, loadC, bij, swap);
             } else {
               kernel4x8(kc, api, bpj, tile, NR, false, 0, false);
-              storeEdge(tile, cij, ldc, mr, nr, loadC, bij, swap);
+              storeEdge(tile, NR, cij, ldc, mr, nr, loadC, bij, swap);
+            }
+          }
+        }
+        if (mFull < mc) {
+          const i = ic + mFull;
+          const api = ap + <usize>(mFull * kc) * <usize>A_BYTES;
+          for (let jr = 0; jr < nc; jr += 2 * NR) {
+            const nr = min(2 * NR, nc - jr);
+            const bpj = bp + (<usize>(jr * kc) << 2);
+            const j = jc + jr;
+            const cij = c + ((<usize>i * <usize>crs + <usize>j * <usize>ccs) << 2);
+            const bij: usize = bz != 0 ? bz + (<usize>(swap ? i : j) << 2) : 0;
+            if (nr > NR) {
+              kernel2x16(kc, api, bpj, bpj + (<usize>(NR * kc) << 2), tile);
+              storeEdge(tile, 2 * NR, cij, ldc, mc - mFull, nr, loadC, bij, swap);
+            } else {
+              kernel4x8(kc, api, bpj, tile, NR, false, 0, false);
+              storeEdge(tile, NR, cij, ldc, mc - mFull, nr, loadC, bij, swap);
             }
           }
         }
