@@ -198,7 +198,7 @@ function packPanels(
  * is indexed by tile row; otherwise bias[0..8] is indexed by tile column.
  */
 function kernel4x8(
-  kc: i32, a: usize, b: usize, c: usize, ldc: i32, loadC: bool, bias: usize, swap: bool,
+  kc: i32, a: usize, b: usize, bs: usize, c: usize, ldc: i32, loadC: bool, bias: usize, swap: bool,
 ): void {
   let c00 = f32x4.splat(0);
   let c01 = c00;
@@ -225,7 +225,7 @@ function kernel4x8(
     c30 = madd(a3, b0, c30);
     c31 = madd(a3, b1, c31);
     a += MR * A_BYTES;
-    b += NR * 4;
+    b += bs;
   }
   const hasBias = bias != 0;
   const ld = <usize>ldc << 2;
@@ -266,7 +266,7 @@ function kernel4x8(
  * (row stride 16). The last one or two rows of a product run here rather than in a 4 x 8
  * tile padded with zero rows: still eight accumulators, so still full speed.
  */
-function kernel2x16(kc: i32, a: usize, b: usize, b2: usize, tile: usize): void {
+function kernel2x16(kc: i32, a: usize, b: usize, bs: usize, b2: usize, bs2: usize, tile: usize): void {
   let c00 = f32x4.splat(0);
   let c01 = c00;
   let c02 = c00;
@@ -292,8 +292,8 @@ function kernel2x16(kc: i32, a: usize, b: usize, b2: usize, tile: usize): void {
     c12 = madd(a1, b2v, c12);
     c13 = madd(a1, b3, c13);
     a += MR * A_BYTES;
-    b += NR * 4;
-    b2 += NR * 4;
+    b += bs;
+    b2 += bs2;
   }
   v128.store(tile, c00);
   v128.store(tile, c01, 16);
@@ -385,11 +385,19 @@ function gemm(
   const tile = ap + <usize>packedABytes(r1 - r0, k);
   const crs = swap ? 1 : ldc; // C offset of one step along L's rows
   const ccs = swap ? ldc : 1; // ... and along R's rows
+  // When few rows of L reuse each panel of R (a narrow output, swapped) and R's rows are
+  // contiguous in memory, packing R costs more than it saves: its full panels are read in
+  // place (row stride rps floats) and only a last partial panel is packed. With more reuse,
+  // packing wins: in-place rows a power-of-two stride apart crowd a few L1 sets.
+  const direct = rrs == 1 && r1 - r0 <= 4 * MR;
+  const rowBytes: usize = direct ? <usize>rps << 2 : NR * 4;
   for (let jc = s0; jc < s1; jc += NC) {
     const nc = min(NC, s1 - jc);
+    const nFull = direct ? nc - nc % NR : 0; // columns read in place
     for (let pc = 0; pc < k; pc += kcb) {
       const kc = min(kcb, k - pc);
-      packB(r, rrs, rps, jc, nc, pc, kc, bp);
+      packB(r, rrs, rps, jc + nFull, nc - nFull, pc, kc, bp);
+      const rp = r + ((<usize>jc + <usize>pc * <usize>rps) << 2); // R(jc, pc) when direct
       const loadC = acc || pc > 0;
       const bz: usize = pc == 0 ? bias : 0;
       for (let ic = r0; ic < r1; ic += MC) {
@@ -399,7 +407,9 @@ function gemm(
         const mFull = mc % MR <= 2 ? mc - mc % MR : mc;
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
-          const bpj = bp + (<usize>(jr * kc) << 2);
+          const inPlace = jr < nFull;
+          const bpj = inPlace ? rp + (<usize>jr << 2) : bp + (<usize>((jr - nFull) * kc) << 2);
+          const bs: usize = inPlace ? rowBytes : NR * 4;
           const j = jc + jr;
           for (let ir = 0; ir < mFull; ir += MR) {
             const mr = min(MR, mFull - ir);
@@ -408,9 +418,9 @@ function gemm(
             const cij = c + ((<usize>i * <usize>crs + <usize>j * <usize>ccs) << 2);
             const bij: usize = bz != 0 ? bz + (<usize>(swap ? i : j) << 2) : 0;
             if (mr == MR && nr == NR) {
-              kernel4x8(kc, api, bpj, cij, ldc, loadC, bij, swap);
+              kernel4x8(kc, api, bpj, bs, cij, ldc, loadC, bij, swap);
             } else {
-              kernel4x8(kc, api, bpj, tile, NR, false, 0, false);
+              kernel4x8(kc, api, bpj, bs, tile, NR, false, 0, false);
               storeEdge(tile, NR, cij, ldc, mr, nr, loadC, bij, swap);
             }
           }
@@ -420,15 +430,19 @@ function gemm(
           const api = ap + <usize>(mFull * kc) * <usize>A_BYTES;
           for (let jr = 0; jr < nc; jr += 2 * NR) {
             const nr = min(2 * NR, nc - jr);
-            const bpj = bp + (<usize>(jr * kc) << 2);
             const j = jc + jr;
             const cij = c + ((<usize>i * <usize>crs + <usize>j * <usize>ccs) << 2);
             const bij: usize = bz != 0 ? bz + (<usize>(swap ? i : j) << 2) : 0;
+            const bpj = jr < nFull ? rp + (<usize>jr << 2) : bp + (<usize>((jr - nFull) * kc) << 2);
+            const bs: usize = jr < nFull ? rowBytes : NR * 4;
             if (nr > NR) {
-              kernel2x16(kc, api, bpj, bpj + (<usize>(NR * kc) << 2), tile);
+              const j2 = jr + NR;
+              const bpj2 = j2 < nFull ? rp + (<usize>j2 << 2) : bp + (<usize>((j2 - nFull) * kc) << 2);
+              const bs2: usize = j2 < nFull ? rowBytes : NR * 4;
+              kernel2x16(kc, api, bpj, bs, bpj2, bs2, tile);
               storeEdge(tile, 2 * NR, cij, ldc, mc - mFull, nr, loadC, bij, swap);
             } else {
-              kernel4x8(kc, api, bpj, tile, NR, false, 0, false);
+              kernel4x8(kc, api, bpj, bs, tile, NR, false, 0, false);
               storeEdge(tile, NR, cij, ldc, mc - mFull, nr, loadC, bij, swap);
             }
           }
