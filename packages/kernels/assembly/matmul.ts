@@ -4,13 +4,17 @@
 // block of op(B) is packed into micro-panels of NR columns (KC x NR, row by row); for each
 // block of MC rows, op(A) is packed into micro-panels of MR rows (KC x MR, column by
 // column). The micro-kernel then holds an MR x NR tile of C in eight f32x4 registers for
-// the whole depth, reading one splat of A and two vectors of B per step. Transposes are
-// absorbed by the packing (4x4 register transposes), so A·B, A·Bᵀ and Aᵀ·B run the same
-// inner loop. Bias and accumulation are applied when the tile is stored.
+// the whole depth, reading four (splatted) values of A and two vectors of B per step.
+// Transposes are absorbed by the packing (4x4 register transposes), so A·B, A·Bᵀ and Aᵀ·B
+// run the same inner loop. Bias and accumulation are applied when the tile is stored.
+// Edges: a last 1-2 rows run in a 2 x 16 tile, other partial tiles are computed whole into
+// scratch and their valid corner copied out; a narrow output (n = 10) is computed as
+// Cᵀ = op(B)ᵀ·op(A)ᵀ so that it needs no padding.
 //
 // Why 4 x 8: V8 on x64 allocates 15 vector registers and hoists every load of a loop body
-// to its top, so a tile needs its accumulators + MR splats + NR/4 vectors of B + one
-// product register to fit in 15: 8 + 4 + 2 + 1. A 6 x 8 tile spills and runs at half speed.
+// to its top, so a tile needs its accumulators + MR values of A + NR/4 vectors of B + one
+// product register to fit in 15: 8 + 4 + 2 + 1. A 6 x 8 tile spills and runs at half speed,
+// and unrolling the depth loop spills too.
 
 export const MM_TRANS_A: i32 = 1;
 export const MM_TRANS_B: i32 = 2;
@@ -336,7 +340,7 @@ function emptyProduct(
   }
 }
 
-/** Floats of packed B-role and bytes of packed A-role scratch for `rows` x `cols` x k. */
+// Floats of packed B-role and bytes of packed A-role scratch for `rows` x `cols` x k.
 @inline function packedBFloats(cols: i32, k: i32): i32 {
   return depthBlock(k) * min(NC, roundUp(cols, NR));
 }
