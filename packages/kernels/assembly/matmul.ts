@@ -4,13 +4,17 @@
 // block of op(B) is packed into micro-panels of NR columns (KC x NR, row by row); for each
 // block of MC rows, op(A) is packed into micro-panels of MR rows (KC x MR, column by
 // column). The micro-kernel then holds an MR x NR tile of C in eight f32x4 registers for
-// the whole depth, reading one splat of A and two vectors of B per step. Transposes are
-// absorbed by the packing (4x4 register transposes), so A·B, A·Bᵀ and Aᵀ·B run the same
-// inner loop. Bias and accumulation are applied when the tile is stored.
+// the whole depth, reading four (splatted) values of A and two vectors of B per step.
+// Transposes are absorbed by the packing (4x4 register transposes), so A·B, A·Bᵀ and Aᵀ·B
+// run the same inner loop. Bias and accumulation are applied when the tile is stored.
+// Edges: a last 1-2 rows run in a 2 x 16 tile, other partial tiles are computed whole into
+// scratch and their valid corner copied out; a narrow output (n = 10) is computed as
+// Cᵀ = op(B)ᵀ·op(A)ᵀ so that it needs no padding.
 //
 // Why 4 x 8: V8 on x64 allocates 15 vector registers and hoists every load of a loop body
-// to its top, so a tile needs its accumulators + MR splats + NR/4 vectors of B + one
-// product register to fit in 15: 8 + 4 + 2 + 1. A 6 x 8 tile spills and runs at half speed.
+// to its top, so a tile needs its accumulators + MR values of A + NR/4 vectors of B + one
+// product register to fit in 15: 8 + 4 + 2 + 1. A 6 x 8 tile spills and runs at half speed,
+// and unrolling the depth loop spills too.
 
 export const MM_TRANS_A: i32 = 1;
 export const MM_TRANS_B: i32 = 2;
@@ -19,9 +23,9 @@ export const MM_BIAS: i32 = 8;
 
 const MR = 4; // rows of the register tile
 const NR = 8; // columns of the register tile (two f32x4)
-const KC = 256; // depth of a packed block: a B micro-panel (KC·NR·4 = 8 KiB) stays in L1
-const MC = 128; // rows of A packed at once (MC·KC·4 = 128 KiB, stays in L2)
-const NC = 1024; // columns of B packed at once (KC·NC·4 = 1 MiB)
+const KC = 128; // depth of a packed block: a B micro-panel (KC·NR·4 = 4 KiB) stays in L1
+const MC = 128; // rows of A packed at once (MC·KC·A_BYTES = 64 or 256 KiB, stays in L2)
+const NC = 1024; // columns of B packed at once (KC·NC·4 = 512 KiB)
 
 @inline function madd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
@@ -97,31 +101,35 @@ function packRowsToPanels(
 
 /**
  * Packs the same panels from a matrix stored the other way round: element (row, p) of the
- * operand is src[p·ld + row]. Each panel row is then a contiguous run of w floats.
+ * operand is src[p·ld + row], so each panel row is a contiguous run of w floats.
  * This is op(A) packing with transA and op(B) packing without transB.
  */
 function packColsToPanels(
   src: usize, ld: i32, r0: i32, rows: i32, c0: i32, cols: i32, w: i32, dst: usize,
 ): void {
   const ldb = <usize>ld << 2;
-  const wb = <usize>w << 2;
   for (let q = 0; q < rows; q += w) {
     let s = src + ((<usize>c0 * <usize>ld + <usize>(r0 + q)) << 2);
     let d = dst + (<usize>(q * cols) << 2);
+    const end = d + (<usize>(w * cols) << 2);
     const h = min(w, rows - q);
-    if (h == w) {
-      for (let p = 0; p < cols; p++) {
-        for (let g: usize = 0; g < wb; g += 16) v128.store(d + g, v128.load(s + g));
+    if (h == 8) {
+      for (; d < end; d += 32) {
+        v128.store(d, v128.load(s));
+        v128.store(d, v128.load(s, 16), 16);
         s += ldb;
-        d += wb;
+      }
+    } else if (h == 4 && w == 4) {
+      for (; d < end; d += 16) {
+        v128.store(d, v128.load(s));
+        s += ldb;
       }
     } else {
-      for (let p = 0; p < cols; p++) {
+      for (; d < end; d += <usize>w << 2) {
         for (let i = 0; i < w; i++) {
           store<f32>(d + (<usize>i << 2), i < h ? load<f32>(s + (<usize>i << 2)) : <f32>0);
         }
         s += ldb;
-        d += wb;
       }
     }
   }
@@ -194,7 +202,7 @@ function packPanels(
  * is indexed by tile row; otherwise bias[0..8] is indexed by tile column.
  */
 function kernel4x8(
-  kc: i32, a: usize, b: usize, c: usize, ldc: i32, loadC: bool, bias: usize, swap: bool,
+  kc: i32, a: usize, b: usize, bs: usize, c: usize, ldc: i32, loadC: bool, bias: usize, swap: bool,
 ): void {
   let c00 = f32x4.splat(0);
   let c01 = c00;
@@ -221,7 +229,7 @@ function kernel4x8(
     c30 = madd(a3, b0, c30);
     c31 = madd(a3, b1, c31);
     a += MR * A_BYTES;
-    b += NR * 4;
+    b += bs;
   }
   const hasBias = bias != 0;
   const ld = <usize>ldc << 2;
@@ -257,14 +265,58 @@ function kernel4x8(
   finish(c + 7 * ld, i64x2.shuffle(t2, t3, 1, 3), v, hasBias, loadC);
 }
 
-// Writes the valid mr x nr corner of a tile computed into scratch (row stride NR), with the
-// same bias / loadC / swap meaning as kernel4x8.
+/**
+ * Rows 0 and 1 of an A panel against two adjacent B panels (b, b2): T[2 x 16] into tile
+ * (row stride 16). The last one or two rows of a product run here rather than in a 4 x 8
+ * tile padded with zero rows: still eight accumulators, so still full speed.
+ */
+function kernel2x16(kc: i32, a: usize, b: usize, bs: usize, b2: usize, bs2: usize, tile: usize): void {
+  let c00 = f32x4.splat(0);
+  let c01 = c00;
+  let c02 = c00;
+  let c03 = c00;
+  let c10 = c00;
+  let c11 = c00;
+  let c12 = c00;
+  let c13 = c00;
+  const end = a + <usize>kc * <usize>(MR * A_BYTES);
+  while (a < end) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    const b2v = v128.load(b2);
+    const b3 = v128.load(b2, 16);
+    const a0 = SPLAT_A ? v128.load(a) : v128.load32_splat(a);
+    c00 = madd(a0, b0, c00);
+    c01 = madd(a0, b1, c01);
+    c02 = madd(a0, b2v, c02);
+    c03 = madd(a0, b3, c03);
+    const a1 = SPLAT_A ? v128.load(a, 16) : v128.load32_splat(a, 4);
+    c10 = madd(a1, b0, c10);
+    c11 = madd(a1, b1, c11);
+    c12 = madd(a1, b2v, c12);
+    c13 = madd(a1, b3, c13);
+    a += MR * A_BYTES;
+    b += bs;
+    b2 += bs2;
+  }
+  v128.store(tile, c00);
+  v128.store(tile, c01, 16);
+  v128.store(tile, c02, 32);
+  v128.store(tile, c03, 48);
+  v128.store(tile, c10, 64);
+  v128.store(tile, c11, 80);
+  v128.store(tile, c12, 96);
+  v128.store(tile, c13, 112);
+}
+
+// Writes the valid mr x nr corner of a tile computed into scratch (row stride ld floats),
+// with the same bias / loadC / swap meaning as kernel4x8.
 function storeEdge(
-  tile: usize, c: usize, ldc: i32, mr: i32, nr: i32, loadC: bool, bias: usize, swap: bool,
+  tile: usize, ld: i32, c: usize, ldc: i32, mr: i32, nr: i32, loadC: bool, bias: usize, swap: bool,
 ): void {
   for (let r = 0; r < mr; r++) {
     for (let s = 0; s < nr; s++) {
-      let v = load<f32>(tile + (<usize>(r * NR + s) << 2));
+      let v = load<f32>(tile + (<usize>(r * ld + s) << 2));
       if (bias != 0) v += load<f32>(bias + (<usize>(swap ? r : s) << 2));
       const o = c + (<usize>(swap ? s * ldc + r : r * ldc + s) << 2);
       if (loadC) v += load<f32>(o);
@@ -288,7 +340,7 @@ function emptyProduct(
   }
 }
 
-/** Floats of packed B-role and bytes of packed A-role scratch for `rows` x `cols` x k. */
+// Floats of packed B-role and bytes of packed A-role scratch for `rows` x `cols` x k.
 @inline function packedBFloats(cols: i32, k: i32): i32 {
   return depthBlock(k) * min(NC, roundUp(cols, NR));
 }
@@ -310,13 +362,14 @@ export function matmul_f32_pack_bytes(m: i32, n: i32, k: i32): i32 {
 }
 
 /**
- * Whether to compute Cᵀ = op(B)ᵀ·op(A)ᵀ instead: the tile is 4 rows by 8 columns, so when n
- * is narrow (the 10 classes of a classifier) and m is not, exchanging the operands pads
- * far less (n = 10: 12 of 16 padded columns become useful).
+ * Whether to compute Cᵀ = op(B)ᵀ·op(A)ᵀ instead. Tiles are 4 rows (a last 1 or 2 rows
+ * run at full speed in kernel2x16, so rows pad to a multiple of 2) by 8 columns (padded),
+ * so when n is narrow (the 10 classes of a classifier) exchanging the operands wastes
+ * far less: n = 10 pads to 16 columns, but as rows it needs no padding at all.
  */
 @inline function swapOperands(m: i32, n: i32): bool {
-  const straight = (<f64>m / <f64>roundUp(m, MR)) * (<f64>n / <f64>roundUp(n, NR));
-  const swapped = (<f64>n / <f64>roundUp(n, MR)) * (<f64>m / <f64>roundUp(m, NR));
+  const straight = (<f64>m / <f64>roundUp(m, 2)) * (<f64>n / <f64>roundUp(n, NR));
+  const swapped = (<f64>n / <f64>roundUp(n, 2)) * (<f64>m / <f64>roundUp(m, NR));
   return swapped > straight * 1.1;
 }
 
@@ -336,31 +389,65 @@ function gemm(
   const tile = ap + <usize>packedABytes(r1 - r0, k);
   const crs = swap ? 1 : ldc; // C offset of one step along L's rows
   const ccs = swap ? ldc : 1; // ... and along R's rows
+  // When few rows of L reuse each panel of R (a narrow output, swapped) and R's rows are
+  // contiguous in memory, packing R costs more than it saves: its full panels are read in
+  // place (row stride rps floats) and only a last partial panel is packed. With more reuse,
+  // packing wins: in-place rows a power-of-two stride apart crowd a few L1 sets.
+  const direct = rrs == 1 && r1 - r0 <= 4 * MR;
+  const rowBytes: usize = direct ? <usize>rps << 2 : NR * 4;
   for (let jc = s0; jc < s1; jc += NC) {
     const nc = min(NC, s1 - jc);
+    const nFull = direct ? nc - nc % NR : 0; // columns read in place
     for (let pc = 0; pc < k; pc += kcb) {
       const kc = min(kcb, k - pc);
-      packB(r, rrs, rps, jc, nc, pc, kc, bp);
+      packB(r, rrs, rps, jc + nFull, nc - nFull, pc, kc, bp);
+      const rp = r + ((<usize>jc + <usize>pc * <usize>rps) << 2); // R(jc, pc) when direct
       const loadC = acc || pc > 0;
       const bz: usize = pc == 0 ? bias : 0;
       for (let ic = r0; ic < r1; ic += MC) {
         const mc = min(MC, r1 - ic);
         packA(l, lrs, lps, ic, mc, pc, kc, ap);
+        // A last panel of one or two rows goes to kernel2x16 below.
+        const mFull = mc % MR <= 2 ? mc - mc % MR : mc;
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
-          const bpj = bp + (<usize>(jr * kc) << 2);
+          const inPlace = jr < nFull;
+          const bpj = inPlace ? rp + (<usize>jr << 2) : bp + (<usize>((jr - nFull) * kc) << 2);
+          const bs: usize = inPlace ? rowBytes : NR * 4;
           const j = jc + jr;
-          for (let ir = 0; ir < mc; ir += MR) {
-            const mr = min(MR, mc - ir);
+          for (let ir = 0; ir < mFull; ir += MR) {
+            const mr = min(MR, mFull - ir);
             const i = ic + ir;
             const api = ap + <usize>(ir * kc) * <usize>A_BYTES;
             const cij = c + ((<usize>i * <usize>crs + <usize>j * <usize>ccs) << 2);
             const bij: usize = bz != 0 ? bz + (<usize>(swap ? i : j) << 2) : 0;
             if (mr == MR && nr == NR) {
-              kernel4x8(kc, api, bpj, cij, ldc, loadC, bij, swap);
+              kernel4x8(kc, api, bpj, bs, cij, ldc, loadC, bij, swap);
             } else {
-              kernel4x8(kc, api, bpj, tile, NR, false, 0, false);
-              storeEdge(tile, cij, ldc, mr, nr, loadC, bij, swap);
+              kernel4x8(kc, api, bpj, bs, tile, NR, false, 0, false);
+              storeEdge(tile, NR, cij, ldc, mr, nr, loadC, bij, swap);
+            }
+          }
+        }
+        if (mFull < mc) {
+          const i = ic + mFull;
+          const api = ap + <usize>(mFull * kc) * <usize>A_BYTES;
+          for (let jr = 0; jr < nc; jr += 2 * NR) {
+            const nr = min(2 * NR, nc - jr);
+            const j = jc + jr;
+            const cij = c + ((<usize>i * <usize>crs + <usize>j * <usize>ccs) << 2);
+            const bij: usize = bz != 0 ? bz + (<usize>(swap ? i : j) << 2) : 0;
+            const bpj = jr < nFull ? rp + (<usize>jr << 2) : bp + (<usize>((jr - nFull) * kc) << 2);
+            const bs: usize = jr < nFull ? rowBytes : NR * 4;
+            if (nr > NR) {
+              const j2 = jr + NR;
+              const bpj2 = j2 < nFull ? rp + (<usize>j2 << 2) : bp + (<usize>((j2 - nFull) * kc) << 2);
+              const bs2: usize = j2 < nFull ? rowBytes : NR * 4;
+              kernel2x16(kc, api, bpj, bs, bpj2, bs2, tile);
+              storeEdge(tile, 2 * NR, cij, ldc, mc - mFull, nr, loadC, bij, swap);
+            } else {
+              kernel4x8(kc, api, bpj, bs, tile, NR, false, 0, false);
+              storeEdge(tile, NR, cij, ldc, mc - mFull, nr, loadC, bij, swap);
             }
           }
         }

@@ -27,6 +27,12 @@ export interface MatmulArgs {
   strideOut?: number;
 }
 
+// Flag bits of matmul_f32 (assembly/matmul.ts).
+const MM_TRANS_A = 1;
+const MM_TRANS_B = 2;
+const MM_ACCUMULATE = 4;
+const MM_BIAS = 8;
+
 // The GEMM packs panels of A and B into scratch. Kernels never allocate, so one block is
 // kept here for every call, grown when a larger product needs more, and re-made if the
 // kernels were loaded again into a new heap.
@@ -62,35 +68,30 @@ export function releaseMatmulScratch(): void {
  * ```
  */
 export function matmul(args: MatmulArgs): void {
-  const { a, b, out, m, n, k } = args;
+  const { a, b, out, m, n, k, bias } = args;
   const batch = args.batch ?? 1;
-  for (const [name, v] of [
-    ['m', m],
-    ['n', n],
-    ['k', k],
-    ['batch', batch],
-  ] as const)
-    checkCount('matmul', name, v);
   const sA = args.strideA ?? m * k;
   const sB = args.strideB ?? k * n;
   const sC = args.strideOut ?? m * n;
-  for (const [name, v] of [
-    ['strideA', sA],
-    ['strideB', sB],
-    ['strideOut', sC],
-  ] as const)
-    checkCount('matmul', name, v);
+  checkCount('matmul', 'm', m);
+  checkCount('matmul', 'n', n);
+  checkCount('matmul', 'k', k);
+  checkCount('matmul', 'batch', batch);
+  checkCount('matmul', 'strideA', sA);
+  checkCount('matmul', 'strideB', sB);
+  checkCount('matmul', 'strideOut', sC);
   if (batch === 0 || m === 0 || n === 0) return;
-  const span = (stride: number, size: number) => (batch - 1) * stride + size;
-  checkElems('matmul', 'a', a, span(sA, m * k));
-  checkElems('matmul', 'b', b, span(sB, k * n));
-  checkElems('matmul', 'out', out, span(sC, m * n));
-  let flags = (args.transA ? 1 : 0) | (args.transB ? 2 : 0) | (args.accumulate ? 4 : 0);
-  if (args.bias !== undefined) {
-    checkElems('matmul', 'bias', args.bias, n);
-    flags |= 8;
-  }
+  const last = batch - 1;
+  checkElems('matmul', 'a', a, last * sA + m * k);
+  checkElems('matmul', 'b', b, last * sB + k * n);
+  checkElems('matmul', 'out', out, last * sC + m * n);
+  if (bias !== undefined) checkElems('matmul', 'bias', bias, n);
+  const flags =
+    (args.transA ? MM_TRANS_A : 0) |
+    (args.transB ? MM_TRANS_B : 0) |
+    (args.accumulate ? MM_ACCUMULATE : 0) |
+    (bias !== undefined ? MM_BIAS : 0);
   const kernels = wasm();
   const pack = packScratch(kernels.matmul_f32_pack_bytes(m * batch, n, k));
-  kernels.matmul_f32(a, b, out, args.bias ?? 0, m, n, k, flags, batch, sA, sB, sC, pack);
+  kernels.matmul_f32(a, b, out, bias ?? 0, m, n, k, flags, batch, sA, sB, sC, pack);
 }

@@ -4,7 +4,16 @@ import { setFlagsFromString } from 'node:v8';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as binaries from '../build/wasm.js';
-import { Allocator, heap, type Kernel, kernelInfo, type MatmulArgs, matmul, ready } from '../src/index.js';
+import {
+  Allocator,
+  heap,
+  type Kernel,
+  kernelInfo,
+  type MatmulArgs,
+  matmul,
+  ready,
+  wasm,
+} from '../src/index.js';
 
 const SIZES = [1, 2, 3, 4, 5, 7, 8, 9, 13, 17, 31, 33, 64, 65, 100, 130];
 
@@ -12,7 +21,19 @@ const SIZES = [1, 2, 3, 4, 5, 7, 8, 9, 13, 17, 31, 33, 64, 65, 100, 130];
 interface Build {
   name: string;
   heap: Allocator;
+  ex: Record<string, Kernel>;
   run(args: MatmulArgs): void;
+}
+
+const flagsOf = (x: MatmulArgs) =>
+  (x.transA ? 1 : 0) | (x.transB ? 2 : 0) | (x.accumulate ? 4 : 0) | (x.bias !== undefined ? 8 : 0);
+
+/** Scratch for one kernel call. It is never zeroed: poison it to show the kernel reads nothing it did not write. */
+function withPack(h: Allocator, bytes: number, body: (pack: number) => void): void {
+  const pack = h.alloc(bytes);
+  h.f32().fill(Number.NaN, pack / 4, (pack + bytes) / 4);
+  body(pack);
+  h.free(pack);
 }
 
 /** Instantiates one binary on its own memory and calls matmul_f32 as the wrapper does. */
@@ -24,39 +45,40 @@ function rawBuild(name: string, b64: string): Build {
   return {
     name,
     heap: h,
+    ex,
     run(x) {
       const batch = x.batch ?? 1;
-      const flags =
-        (x.transA ? 1 : 0) | (x.transB ? 2 : 0) | (x.accumulate ? 4 : 0) | (x.bias !== undefined ? 8 : 0);
-      const bytes = ex.matmul_f32_pack_bytes(x.m * batch, x.n, x.k);
-      const pack = h.alloc(bytes);
-      // Scratch is never zeroed: poison it to show the kernel reads nothing it did not write.
-      h.f32().fill(Number.NaN, pack / 4, (pack + bytes) / 4);
-      ex.matmul_f32(
-        x.a,
-        x.b,
-        x.out,
-        x.bias ?? 0,
-        x.m,
-        x.n,
-        x.k,
-        flags,
-        batch,
-        x.strideA ?? x.m * x.k,
-        x.strideB ?? x.k * x.n,
-        x.strideOut ?? x.m * x.n,
-        pack,
+      const [sA, sB, sC] = [x.strideA ?? x.m * x.k, x.strideB ?? x.k * x.n, x.strideOut ?? x.m * x.n];
+      withPack(h, ex.matmul_f32_pack_bytes(x.m * batch, x.n, x.k), (pack) =>
+        ex.matmul_f32(x.a, x.b, x.out, x.bias ?? 0, x.m, x.n, x.k, flagsOf(x), batch, sA, sB, sC, pack),
       );
-      h.free(pack);
     },
   };
+}
+
+/** Computes one matrix as separate row x column blocks with matmul_f32_range, as threads would. */
+function byBlocks(build: Build, x: MatmulArgs): void {
+  const rows = [0, Math.min(5, x.m), Math.min(18, x.m), x.m];
+  const cols = [0, Math.min(9, x.n), x.n];
+  const bytes = build.ex.matmul_f32_pack_bytes(x.m, x.n, x.k);
+  for (let r = 0; r + 1 < rows.length; r++) {
+    for (let c = 0; c + 1 < cols.length; c++) {
+      if (rows[r] === rows[r + 1] || cols[c] === cols[c + 1]) continue;
+      withPack(build.heap, bytes, (pack) =>
+        build.ex.matmul_f32_range(
+          ...[x.a, x.b, x.out, x.bias ?? 0, x.m, x.n, x.k, flagsOf(x), pack],
+          ...[rows[r], rows[r + 1], cols[c], cols[c + 1]],
+        ),
+      );
+    }
+  }
 }
 
 const builds: Build[] = [];
 
 beforeAll(async () => {
   await ready();
-  builds.push({ name: `wrapper (${kernelInfo().simd})`, heap: heap(), run: matmul });
+  builds.push({ name: `wrapper (${kernelInfo().simd})`, heap: heap(), ex: wasm(), run: matmul });
   builds.push(rawBuild('simd128', binaries.simd128));
   // Node 20 validates relaxed-SIMD only behind a flag; this test process turns it on (after
   // the loader chose its build) so the relaxed binary is tested on every Node version.
@@ -151,7 +173,7 @@ function reference(c: Case, A: Float32Array, B: Float32Array, bias: Float32Array
 }
 
 /** Runs one case on every build and checks the whole output block, gaps included. */
-function check(c: Case, seed: number): void {
+function check(c: Case, seed: number, run = (build: Build, args: MatmulArgs) => build.run(args)): void {
   const rnd = lcg(seed);
   const A = random(span(c, c.strideA, c.m * c.k), rnd);
   const B = random(span(c, c.strideB, c.k * c.n), rnd);
@@ -166,7 +188,7 @@ function check(c: Case, seed: number): void {
       return p;
     };
     const [pa, pb, pbias, pout] = [put(A), put(B), put(bias), put(C0)];
-    build.run({ ...c, a: pa, b: pb, out: pout, bias: c.bias ? pbias : undefined });
+    run(build, { ...c, a: pa, b: pb, out: pout, bias: c.bias ? pbias : undefined });
     const got = h.f32().subarray(pout / 4, pout / 4 + C0.length);
     for (let i = 0; i < C0.length; i++) {
       if (!(Math.abs(got[i] - want.out[i]) <= want.tol[i])) {
@@ -248,6 +270,18 @@ describe('matmul_f32 against a float64 reference', () => {
       ),
       { numRuns: 120 },
     );
+  });
+
+  it('computes any block of rows and columns on its own (matmul_f32_range, the unit of a thread)', () => {
+    for (const [transA, transB] of forms) {
+      for (const [m, n, k] of [
+        [37, 29, 19],
+        [130, 10, 33],
+        [3, 40, 8],
+      ]) {
+        check({ ...dense(m, n, k, transA, transB), bias: true, accumulate: true }, m + n, byBlocks);
+      }
+    }
   });
 
   it('with k = 0 writes bias (plus out when accumulating)', () => {
