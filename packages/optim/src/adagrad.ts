@@ -47,7 +47,9 @@ const DEFAULTS: AdagradOptions = {
  *
  * Defaults: lr 0.01, lrDecay 0, weightDecay 0, initialAccumulatorValue 0, eps 1e-10, maximize
  * false. Keras's Adagrad starts the accumulator at 0.1 and puts epsilon (1e-7) inside the
- * square root: pass `initialAccumulatorValue: 0.1` to match its start. State: `step`, `sum`.
+ * square root: pass `initialAccumulatorValue: 0.1` to match its start. A group's own
+ * `initialAccumulatorValue` is honoured (PyTorch starts every group at the constructor's value).
+ * State: `step`, `sum`.
  *
  * @example
  * ```ts

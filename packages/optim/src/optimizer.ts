@@ -106,9 +106,17 @@ export abstract class Optimizer<
     }
     const list = [...(params as Iterable<Tensor | ParamGroupInput<O>>)];
     if (list.length === 0) throw new Error(`${name}: got an empty parameter list`);
-    const inputs: ParamGroupInput<O>[] = list.every(isTensor)
-      ? [{ params: list as Tensor[] } as unknown as ParamGroupInput<O>]
-      : (list as ParamGroupInput<O>[]);
+    const tensors = list.filter(isTensor).length;
+    if (tensors > 0 && tensors < list.length) {
+      const i = list.findIndex((v) => !isTensor(v));
+      throw new Error(
+        `${name}: params[${i}] is not a Tensor (got ${show(list[i])}); pass Tensors or param groups, not a mix`,
+      );
+    }
+    const inputs: ParamGroupInput<O>[] =
+      tensors > 0
+        ? [{ params: list as Tensor[] } as unknown as ParamGroupInput<O>]
+        : (list as ParamGroupInput<O>[]);
     const groups = inputs.map((g, i) => this.makeGroup(name, g, i, new Set()));
     const seen = new Set<Tensor>();
     for (const g of groups) this.checkDisjoint(name, g, seen);
