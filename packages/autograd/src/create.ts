@@ -13,7 +13,15 @@ export interface TensorOptions {
 }
 
 type Nested = number | readonly Nested[];
-type Data = Nested | Float32Array | Int32Array | Float64Array | Uint8Array | Int8Array | Int16Array | Uint16Array;
+type Data =
+  | Nested
+  | Float32Array
+  | Int32Array
+  | Float64Array
+  | Uint8Array
+  | Int8Array
+  | Int16Array
+  | Uint16Array;
 
 function inferShape(data: Nested): number[] {
   const shape: number[] = [];
@@ -28,12 +36,17 @@ function inferShape(data: Nested): number[] {
 
 function flattenInto(data: Nested, shape: number[], dim: number, out: number[]): void {
   if (dim === shape.length) {
-    if (typeof data !== 'number') throw new Error(`tensor: expected a number at depth ${dim}, got ${Array.isArray(data) ? 'an array' : typeof data}`);
+    if (typeof data !== 'number')
+      throw new Error(
+        `tensor: expected a number at depth ${dim}, got ${Array.isArray(data) ? 'an array' : typeof data}`,
+      );
     out.push(data);
     return;
   }
   if (!Array.isArray(data) || data.length !== shape[dim]) {
-    throw new Error(`tensor: ragged nested array: expected ${shape[dim]} entries at depth ${dim} (shape ${fmt(shape)})`);
+    throw new Error(
+      `tensor: ragged nested array: expected ${shape[dim]} entries at depth ${dim} (shape ${fmt(shape)})`,
+    );
   }
   for (const v of data) flattenInto(v, shape, dim + 1, out);
 }
@@ -67,11 +80,16 @@ export function tensor(data: Data, options: TensorOptions & { shape?: readonly n
     values = flat;
     shape = options.shape ? checkShape('tensor', options.shape) : inferred;
   } else {
-    throw new Error(`tensor: data must be a number, a nested array or a typed array, got ${data === null ? 'null' : typeof data}`);
+    throw new Error(
+      `tensor: data must be a number, a nested array or a typed array, got ${data === null ? 'null' : typeof data}`,
+    );
   }
-  if (dtype !== 'float32' && dtype !== 'int32') throw new Error(`tensor: dtype must be 'float32' or 'int32', got '${dtype}'`);
+  if (dtype !== 'float32' && dtype !== 'int32')
+    throw new Error(`tensor: dtype must be 'float32' or 'int32', got '${dtype}'`);
   if (numel(shape) !== values.length) {
-    throw new Error(`tensor: ${values.length} values do not fill shape ${fmt(shape)} (${numel(shape)} elements)`);
+    throw new Error(
+      `tensor: ${values.length} values do not fill shape ${fmt(shape)} (${numel(shape)} elements)`,
+    );
   }
   const t = empty(shape, dtype);
   const p = t.ptr >>> 2;
@@ -95,7 +113,8 @@ export function full(shape: readonly number[], value: number, options: TensorOpt
   const s = checkShape('full', shape);
   if (typeof value !== 'number') throw new Error(`full: value must be a number, got ${typeof value}`);
   const dtype = options.dtype ?? 'float32';
-  if (dtype === 'int32' && !Number.isInteger(value)) throw new Error(`full: int32 fill value ${value} is not an integer`);
+  if (dtype === 'int32' && !Number.isInteger(value))
+    throw new Error(`full: int32 fill value ${value} is not an integer`);
   const t = empty(s, dtype);
   if (dtype === 'float32') k.fillF32(t.ptr, t.size, value);
   else k.fillI32(t.ptr, t.size, value);
@@ -132,7 +151,12 @@ export function randn(shape: readonly number[], options: TensorOptions = {}): Te
 }
 
 /** Uniform samples in [low, high). */
-export function uniform(shape: readonly number[], low: number, high: number, options: TensorOptions = {}): Tensor {
+export function uniform(
+  shape: readonly number[],
+  low: number,
+  high: number,
+  options: TensorOptions = {},
+): Tensor {
   if (!(low <= high)) throw new Error(`uniform: low ${low} must not exceed high ${high}`);
   const t = empty(checkShape('uniform', shape));
   k.uniform(globalGenerator(), t.ptr, t.size, low, high);
@@ -140,7 +164,12 @@ export function uniform(shape: readonly number[], low: number, high: number, opt
 }
 
 /** Normal samples with the given mean and standard deviation. */
-export function normal(shape: readonly number[], mean: number, std: number, options: TensorOptions = {}): Tensor {
+export function normal(
+  shape: readonly number[],
+  mean: number,
+  std: number,
+  options: TensorOptions = {},
+): Tensor {
   if (!(std >= 0)) throw new Error(`normal: std must be >= 0, got ${std}`);
   const t = empty(checkShape('normal', shape));
   k.normal(globalGenerator(), t.ptr, t.size, mean, std);
@@ -150,7 +179,8 @@ export function normal(shape: readonly number[], mean: number, std: number, opti
 /** [start, start+step, ...) below `end`, as PyTorch's arange (arange(n) = 0..n-1). */
 export function arange(start: number, end?: number, step = 1, options: TensorOptions = {}): Tensor {
   const [lo, hi] = end === undefined ? [0, start] : [start, end];
-  if (step === 0 || !Number.isFinite(step)) throw new Error(`arange: step must be a non-zero finite number, got ${step}`);
+  if (step === 0 || !Number.isFinite(step))
+    throw new Error(`arange: step must be a non-zero finite number, got ${step}`);
   const n = Math.max(0, Math.ceil((hi - lo) / step));
   const values = Array.from({ length: n }, (_, i) => lo + i * step);
   return tensor(values, options);

@@ -36,7 +36,12 @@ export interface CustomOpDefinition {
  * ```
  */
 export function customOp(def: CustomOpDefinition): (...inputs: Tensor[]) => Tensor {
-  if (!def || typeof def.forward !== 'function' || typeof def.backward !== 'function' || typeof def.name !== 'string') {
+  if (
+    !def ||
+    typeof def.forward !== 'function' ||
+    typeof def.backward !== 'function' ||
+    typeof def.name !== 'string'
+  ) {
     throw new Error('customOp: needs { name: string, forward: function, backward: function }');
   }
   const { name } = def;
@@ -44,17 +49,30 @@ export function customOp(def: CustomOpDefinition): (...inputs: Tensor[]) => Tens
     inputs.forEach((t, i) => checkTensor(name, t, undefined, `input ${i}`));
     const out = noGrad(() => def.forward(...inputs));
     checkTensor(name, out, undefined, 'forward result');
-    return record(name, inputs, out, (g, saved) => {
-      const grads = def.backward(g, { inputs: saved.slice(0, inputs.length), output: saved[inputs.length] });
-      if (!Array.isArray(grads) || grads.length !== inputs.length) {
-        throw new Error(`${name}: backward must return ${inputs.length} gradients (one per input), got ${Array.isArray(grads) ? grads.length : typeof grads}`);
-      }
-      grads.forEach((gi, i) => {
-        if (gi && gi.shape.join() !== inputs[i].shape.join()) {
-          throw new Error(`${name}: backward returned a gradient of shape [${gi.shape}] for input ${i} of shape [${inputs[i].shape}]`);
+    return record(
+      name,
+      inputs,
+      out,
+      (g, saved) => {
+        const grads = def.backward(g, {
+          inputs: saved.slice(0, inputs.length),
+          output: saved[inputs.length],
+        });
+        if (!Array.isArray(grads) || grads.length !== inputs.length) {
+          throw new Error(
+            `${name}: backward must return ${inputs.length} gradients (one per input), got ${Array.isArray(grads) ? grads.length : typeof grads}`,
+          );
         }
-      });
-      return grads;
-    }, [...inputs, out]);
+        grads.forEach((gi, i) => {
+          if (gi && gi.shape.join() !== inputs[i].shape.join()) {
+            throw new Error(
+              `${name}: backward returned a gradient of shape [${gi.shape}] for input ${i} of shape [${inputs[i].shape}]`,
+            );
+          }
+        });
+        return grads;
+      },
+      [...inputs, out],
+    );
   };
 }

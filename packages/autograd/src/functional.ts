@@ -1,7 +1,7 @@
 // The functional interface: grad(f) and valueAndGrad(f), as in JAX. Nested calls give
 // higher-order derivatives because an inner call on inputs that already require grad
 // records its backward pass (createGraph).
-import { type Node, runBackward } from './graph.js';
+import { type Node, runBackward, withGradMode } from './graph.js';
 import { onesLike } from './ops/elementwise.js';
 import { checkTensor } from './ops/util.js';
 import { fmt } from './shape.js';
@@ -34,18 +34,31 @@ function run(name: string, f: Fn, argnums: number | readonly number[], args: Ten
   }
   const out = f(...callArgs);
   checkTensor(name, out, 'float32', 'the function result');
-  if (out.size !== 1) throw new Error(`${name}: the function must return a scalar, got shape ${fmt(out.shape)}`);
+  if (out.size !== 1)
+    throw new Error(`${name}: the function must return a scalar, got shape ${fmt(out.shape)}`);
   const found = new Map<Tensor, Tensor>();
   const stopAt = new Map<Node, Tensor>();
   for (const t of targets) if (t.node) stopAt.set(t.node, t);
   if (out.requiresGrad) {
     const seed = onesLike(out);
     try {
-      runBackward([out], [seed], { createGraph: nested }, (leaf, g) => {
-        const target = targets.find((t) => t === leaf || (t.node !== null && t.node === leaf.node));
-        if (target && !found.has(target)) found.set(target, g);
-        else g.dispose();
-      }, stopAt);
+      runBackward(
+        [out],
+        [seed],
+        { createGraph: nested },
+        (leaf, g) => {
+          const target = targets.find((t) => t === leaf || (t.node !== null && t.node === leaf.node));
+          if (!target) return g.dispose();
+          const prev = found.get(target);
+          // A leaf used several times receives several gradients: they add up.
+          found.set(target, prev ? withGradMode(nested, () => prev.add(g)) : g);
+          if (prev) {
+            prev.dispose();
+            g.dispose();
+          }
+        },
+        stopAt,
+      );
     } finally {
       seed.dispose();
     }
@@ -71,7 +84,10 @@ function zerosOf(t: Tensor): Tensor {
  * const d2 = grad((x) => grad((y) => y.pow(3).sum())(x).sum()); // second derivative: 6x
  * ```
  */
-export function grad(f: Fn, argnums: number | readonly number[] = 0): (...args: Tensor[]) => Tensor | Tensor[] {
+export function grad(
+  f: Fn,
+  argnums: number | readonly number[] = 0,
+): (...args: Tensor[]) => Tensor | Tensor[] {
   return (...args: Tensor[]) => {
     const { out, grads, single, nested } = run('grad', f, argnums, args);
     if (!nested) out.dispose();

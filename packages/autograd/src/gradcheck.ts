@@ -1,10 +1,10 @@
 // Finite-difference check of analytic gradients: central differences of L(x) = Σ f(x)·v for a
 // fixed random projection v, against the backward pass, element by element.
 import { heap } from '@asgrad/kernels';
+import { tensor } from './create.js';
 import { grad } from './functional.js';
 import { noGrad } from './graph.js';
 import { scope } from './memory.js';
-import { tensor } from './create.js';
 import type { Tensor } from './tensor.js';
 
 /** Options of {@link gradcheck}. */
@@ -34,7 +34,7 @@ function projection(n: number, seed: number): Float64Array {
     s ^= s << 13;
     s ^= s >>> 17;
     s ^= s << 5;
-    v[i] = 0.5 + ((s >>> 0) / 2 ** 32);
+    v[i] = 0.5 + (s >>> 0) / 2 ** 32;
   }
   return v;
 }
@@ -47,7 +47,11 @@ function projection(n: number, seed: number): Float64Array {
  * expect(r.ok).toBe(true);
  * ```
  */
-export function gradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: Tensor[], options: GradcheckOptions = {}): GradcheckReport {
+export function gradcheck(
+  fn: (...xs: Tensor[]) => Tensor,
+  inputs: Tensor[],
+  options: GradcheckOptions = {},
+): GradcheckReport {
   const eps = options.eps ?? 1e-2;
   const atol = options.atol ?? 1e-2;
   const rtol = options.rtol ?? 1e-2;
@@ -56,7 +60,10 @@ export function gradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: Tensor[], opt
     const v = projection(probe.size, 12345);
     probe.dispose();
     const vt = tensor(Float32Array.from(v), { shape: probe.shape as number[] });
-    const L = (...xs: Tensor[]) => fn(...xs).mul(vt).sum();
+    const L = (...xs: Tensor[]) =>
+      fn(...xs)
+        .mul(vt)
+        .sum();
     const value = (xs: Tensor[]) =>
       noGrad(() => {
         const out = fn(...xs);

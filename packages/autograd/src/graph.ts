@@ -132,7 +132,9 @@ export function runBackward(
   const deliver = (target: Tensor, g: Tensor) => {
     if (!target.requiresGrad) return;
     if (!sameShape(g.shape, target.shape)) {
-      throw new Error(`backward: gradient of shape ${fmt(g.shape)} does not match tensor of shape ${fmt(target.shape)}`);
+      throw new Error(
+        `backward: gradient of shape ${fmt(g.shape)} does not match tensor of shape ${fmt(target.shape)}`,
+      );
     }
     if (!target.node) {
       sink(target._leaf(), owned.has(g) ? g : g._share());

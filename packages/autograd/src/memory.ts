@@ -90,7 +90,8 @@ function collect(value: unknown, out: Set<Tensor>, seen: Set<unknown>): void {
   }
   if (Array.isArray(value)) for (const v of value) collect(v, out, seen);
   else if (value instanceof Map) for (const v of value.values()) collect(v, out, seen);
-  else if (Object.getPrototypeOf(value) === Object.prototype) for (const v of Object.values(value)) collect(v, out, seen);
+  else if (Object.getPrototypeOf(value) === Object.prototype)
+    for (const v of Object.values(value)) collect(v, out, seen);
 }
 
 /**
@@ -169,5 +170,11 @@ export interface MemoryInfo {
 /** Live tensors and bytes; an ordinary training loop keeps these flat. */
 export function memoryInfo(): MemoryInfo {
   const s = heap().stats();
-  return { tensors: liveTensors, bytes: liveBytes, heapBytesLive: s.bytesLive, peak: s.peak, heapBytes: s.heapBytes };
+  return {
+    tensors: liveTensors,
+    bytes: liveBytes,
+    heapBytesLive: s.bytesLive,
+    peak: s.peak,
+    heapBytes: s.heapBytes,
+  };
 }

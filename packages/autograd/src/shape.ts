@@ -74,9 +74,11 @@ export function normAxes(op: string, axes: number | readonly number[] | undefine
 
 /** Validates a user-supplied shape. */
 export function checkShape(op: string, shape: readonly number[]): number[] {
-  if (!Array.isArray(shape)) throw new Error(`${op}: shape must be an array of integers, got ${String(shape)}`);
+  if (!Array.isArray(shape))
+    throw new Error(`${op}: shape must be an array of integers, got ${String(shape)}`);
   for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) throw new Error(`${op}: invalid shape ${fmt(shape)}: sizes must be integers >= 0`);
+    if (!Number.isInteger(d) || d < 0)
+      throw new Error(`${op}: invalid shape ${fmt(shape)}: sizes must be integers >= 0`);
   }
   return [...shape];
 }

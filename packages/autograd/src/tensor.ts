@@ -67,7 +67,8 @@ export class Tensor {
     if (this.node && !v) {
       throw new Error('requiresGrad: only leaf tensors can change requiresGrad; use detach() for a non-leaf');
     }
-    if (v && this.dtype !== 'float32') throw new Error(`requiresGrad: only float32 tensors can require grad, got ${this.dtype}`);
+    if (v && this.dtype !== 'float32')
+      throw new Error(`requiresGrad: only float32 tensors can require grad, got ${this.dtype}`);
     this._requiresGrad = v;
   }
 
@@ -88,7 +89,9 @@ export class Tensor {
     if (g !== null) {
       if (!g.isTensor) throw new Error('grad: must be a Tensor or null');
       if (g.shape.join() !== this.shape.join()) {
-        throw new Error(`grad: assigned gradient of shape ${fmt(g.shape)} to a tensor of shape ${fmt(this.shape)}`);
+        throw new Error(
+          `grad: assigned gradient of shape ${fmt(g.shape)} to a tensor of shape ${fmt(this.shape)}`,
+        );
       }
       keep(g);
     }
@@ -136,8 +139,12 @@ export class Tensor {
   dataSync(): Float32Array | Int32Array {
     const start = this.ptr >>> 2;
     return this.dtype === 'float32'
-      ? heap().f32().slice(start, start + this.size)
-      : heap().i32().slice(start, start + this.size);
+      ? heap()
+          .f32()
+          .slice(start, start + this.size)
+      : heap()
+          .i32()
+          .slice(start, start + this.size);
   }
 
   /** The data as nested arrays (a number for a 0-d tensor). */
@@ -160,7 +167,8 @@ export class Tensor {
 
   /** The value of a one-element tensor. */
   item(): number {
-    if (this.size !== 1) throw new Error(`item: tensor of shape ${fmt(this.shape)} has ${this.size} elements, not 1`);
+    if (this.size !== 1)
+      throw new Error(`item: tensor of shape ${fmt(this.shape)} has ${this.size} elements, not 1`);
     const p = this.ptr >>> 2;
     return this.dtype === 'float32' ? heap().f32()[p] : heap().i32()[p];
   }
@@ -177,7 +185,9 @@ export class Tensor {
    */
   backward(grad?: Tensor, options: BackwardOptions = {}): void {
     if (!this.requiresGrad) {
-      throw new Error('backward: tensor does not require grad (no input had requiresGrad: true, or it was made under noGrad)');
+      throw new Error(
+        'backward: tensor does not require grad (no input had requiresGrad: true, or it was made under noGrad)',
+      );
     }
     let seed = grad;
     if (seed === undefined) {
@@ -186,7 +196,9 @@ export class Tensor {
       }
       seed = ew.onesLike(this);
     } else if (seed.shape.join() !== this.shape.join()) {
-      throw new Error(`backward: grad of shape ${fmt(seed.shape)} does not match output of shape ${fmt(this.shape)}`);
+      throw new Error(
+        `backward: grad of shape ${fmt(seed.shape)} does not match output of shape ${fmt(this.shape)}`,
+      );
     }
     try {
       runBackward([this], [seed], options, (leaf, g) => accumulate(leaf, g, options.createGraph ?? false));

@@ -24,9 +24,16 @@ describe('higher-order gradients', () => {
     const x0 = [0.3, -0.8];
     const cases: [string, (x: Tensor) => Tensor, (v: number) => number][] = [
       ['tanh', (x) => x.tanh(), (v) => -2 * Math.tanh(v) * (1 - Math.tanh(v) ** 2)],
-      ['sigmoid', (x) => x.sigmoid(), (v) => { const s = 1 / (1 + Math.exp(-v)); return s * (1 - s) * (1 - 2 * s); }],
+      [
+        'sigmoid',
+        (x) => x.sigmoid(),
+        (v) => {
+          const s = 1 / (1 + Math.exp(-v));
+          return s * (1 - s) * (1 - 2 * s);
+        },
+      ],
       ['exp', (x) => x.exp(), (v) => Math.exp(v)],
-      ['gelu', (x) => x.gelu(), (v) => Math.exp(-v * v / 2) / Math.sqrt(2 * Math.PI) * (2 - v * v)],
+      ['gelu', (x) => x.gelu(), (v) => (Math.exp((-v * v) / 2) / Math.sqrt(2 * Math.PI)) * (2 - v * v)],
     ];
     for (const [name, f, d2] of cases) {
       const g1 = (x: Tensor) => (grad((y: Tensor) => f(y).sum())(x) as Tensor).sum();
@@ -38,7 +45,7 @@ describe('higher-order gradients', () => {
   it('backward with createGraph leaves a differentiable .grad', () => {
     const x = tensor([1.5], { requiresGrad: true });
     x.pow(3).sum().backward(undefined, { createGraph: true });
-    const g = x.grad!;
+    const g = x.grad!.clone(); // assigning .grad frees the old gradient, so keep a copy
     expect(g.item()).toBeCloseTo(6.75, 5);
     x.grad = null;
     g.sum().backward();
@@ -46,9 +53,15 @@ describe('higher-order gradients', () => {
   });
 
   it('valueAndGrad returns the value and the gradient for several argnums', () => {
-    const [v, gs] = valueAndGrad((a: Tensor, b: Tensor) => a.mul(b).sum(), [0, 1])(tensor([2, 3]), tensor([4, 5]));
+    const [v, gs] = valueAndGrad((a: Tensor, b: Tensor) => a.mul(b).sum(), [0, 1])(
+      tensor([2, 3]),
+      tensor([4, 5]),
+    );
     expect(v.item()).toBe(23);
-    expect((gs as Tensor[]).map(first)).toEqual([[4, 5], [2, 3]]);
+    expect((gs as Tensor[]).map(first)).toEqual([
+      [4, 5],
+      [2, 3],
+    ]);
   });
 
   it('grad of a function that ignores its argument is zero', () => {
@@ -64,10 +77,16 @@ describe('higher-order gradients', () => {
     const x = tensor([2], { requiresGrad: true });
     cube(x).sum().backward();
     expect(x.grad!.item()).toBeCloseTo(12, 5);
-    const d2 = grad((y: Tensor) => (grad((z: Tensor) => cube(z).sum())(y) as Tensor).sum())(tensor([2])) as Tensor;
+    const d2 = grad((y: Tensor) => (grad((z: Tensor) => cube(z).sum())(y) as Tensor).sum())(
+      tensor([2]),
+    ) as Tensor;
     expect(d2.item()).toBeCloseTo(12, 4);
     expect(() => customOp({ name: 'bad' } as never)).toThrow(/customOp: needs/);
     const wrong = customOp({ name: 'wrong', forward: (a) => a.mul(2), backward: (g) => [g, g] });
-    expect(() => wrong(tensor([1], { requiresGrad: true })).sum().backward()).toThrow(/wrong: backward must return 1 gradients/);
+    expect(() =>
+      wrong(tensor([1], { requiresGrad: true }))
+        .sum()
+        .backward(),
+    ).toThrow(/wrong: backward must return 1 gradients/);
   });
 });

@@ -2,7 +2,15 @@
 import { heap } from '@asgrad/kernels';
 import { describe, expect, it } from 'vitest';
 import {
-  crossEntropy, linear, manualSeed, memoryInfo, noGrad, randn, scope, tensor, zeros,
+  crossEntropy,
+  linear,
+  manualSeed,
+  memoryInfo,
+  noGrad,
+  randn,
+  scope,
+  tensor,
+  zeros,
 } from '../src/index.js';
 
 describe('memory', () => {
@@ -15,7 +23,10 @@ describe('memory', () => {
     const b1 = zeros([16], { requiresGrad: true });
     const params = [w1, b1, w2];
     const x = randn([32, 8]);
-    const y = tensor(Array.from({ length: 32 }, (_, i) => i % 4), { dtype: 'int32' });
+    const y = tensor(
+      Array.from({ length: 32 }, (_, i) => i % 4),
+      { dtype: 'int32' },
+    );
     const step = () =>
       scope(() => {
         for (const p of params) p.grad = null;
@@ -25,7 +36,9 @@ describe('memory', () => {
           for (const p of params) {
             // In place, as an optimizer does: write the new values into the parameter's memory.
             const updated = p.sub(p.grad!.mul(0.1));
-            heap().f32().set(updated.dataSync(), p.ptr >>> 2);
+            heap()
+              .f32()
+              .set(updated.dataSync(), p.ptr >>> 2);
           }
         });
         return loss.item();

@@ -3,7 +3,18 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
-  avgPool2d, binaryCrossEntropy, concat, conv2d, crossEntropy, grad, linear, maxPool2d, mseLoss, scope, type Tensor, tensor,
+  avgPool2d,
+  binaryCrossEntropy,
+  concat,
+  conv2d,
+  crossEntropy,
+  grad,
+  linear,
+  maxPool2d,
+  mseLoss,
+  scope,
+  type Tensor,
+  tensor,
 } from '../src/index.js';
 
 interface Case {
@@ -20,11 +31,14 @@ const ref = JSON.parse(readFileSync(new URL('./fixtures/reference.json', import.
 
 type Fn = (t: Record<string, Tensor>, c: Case) => Tensor;
 const fns: Record<string, Fn> = {
-  mlp_cross_entropy: ({ x, w1, b1, w2, b2 }, c) => crossEntropy(linear(linear(x, w1, b1).relu(), w2, b2), c.extra.labels!),
+  mlp_cross_entropy: ({ x, w1, b1, w2, b2 }, c) =>
+    crossEntropy(linear(linear(x, w1, b1).relu(), w2, b2), c.extra.labels!),
   broadcast_log_softmax: ({ x, y, z, w }) => x.mul(y).add(z).logSoftmax(0).mul(w).sum(),
   smooth_activations: ({ x, y }) => x.tanh().mul(y.sigmoid()).add(x.mul(y).gelu()).exp().mean(),
   conv_relu_pool: ({ x, w, b }) =>
-    maxPool2d(conv2d(x, w, b, { stride: 2, padding: 1 }).relu(), { kernelSize: 2 }).pow(2).mean(),
+    maxPool2d(conv2d(x, w, b, { stride: 2, padding: 1 }).relu(), { kernelSize: 2 })
+      .pow(2)
+      .mean(),
   avgpool_conv_no_padding: ({ x, w }) => avgPool2d(conv2d(x, w), { kernelSize: 2, stride: 1 }).sum(),
   mse_plus_bce: ({ x, t }) => mseLoss(x.sigmoid(), t).add(binaryCrossEntropy(x.sigmoid(), t)),
   reductions_and_pow: ({ x, e }) =>
@@ -36,9 +50,14 @@ const fns: Record<string, Fn> = {
       .reshape(-1)
       .mul(tensor(Array.from({ length: 12 }, (_, i) => i)))
       .sum(),
-  batched_matmul_softmax: ({ a, b }) => a.matmul(b).softmax(-1).pow(2).sum().add(a.transpose(1, 2).matmul(a).mean()),
+  batched_matmul_softmax: ({ a, b }) =>
+    a.matmul(b).softmax(-1).pow(2).sum().add(a.transpose(1, 2).matmul(a).mean()),
   leaky_clamp_div: ({ x, y }) =>
-    x.leakyRelu(0.2).div(y.abs().add(1)).add(x.clamp(-0.5, 0.7).mul(y.abs().add(0.1).sqrt())).sum(),
+    x
+      .leakyRelu(0.2)
+      .div(y.abs().add(1))
+      .add(x.clamp(-0.5, 0.7).mul(y.abs().add(0.1).sqrt()))
+      .sum(),
 };
 
 function close(got: ArrayLike<number>, want: number[], tol: number) {

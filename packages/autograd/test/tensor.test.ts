@@ -1,23 +1,33 @@
 import { describe, expect, it } from 'vitest';
-import {
-  arange, full, manualSeed, noGrad, ones, rand, randn, tensor, zeros,
-} from '../src/index.js';
+import { arange, full, manualSeed, noGrad, ones, rand, randn, tensor, zeros } from '../src/index.js';
 
 describe('Tensor creation and data out', () => {
   it('nested arrays, typed arrays with shape, scalars', () => {
-    const x = tensor([[1, 2], [3, 4]]);
+    const x = tensor([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(x.shape).toEqual([2, 2]);
     expect(x.dtype).toBe('float32');
     expect(x.size).toBe(4);
-    expect(x.toArray()).toEqual([[1, 2], [3, 4]]);
-    expect(tensor(new Float32Array([1, 2, 3, 4, 5, 6]), { shape: [2, 3] }).toArray()).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(x.toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    expect(tensor(new Float32Array([1, 2, 3, 4, 5, 6]), { shape: [2, 3] }).toArray()).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(tensor(new Int32Array([7, 8])).dtype).toBe('int32');
     expect(tensor(3.5).item()).toBe(3.5);
     expect(tensor(3.5).shape).toEqual([]);
   });
 
   it('zeros, ones, full, arange', () => {
-    expect(zeros([2, 2]).toArray()).toEqual([[0, 0], [0, 0]]);
+    expect(zeros([2, 2]).toArray()).toEqual([
+      [0, 0],
+      [0, 0],
+    ]);
     expect(ones([3]).toArray()).toEqual([1, 1, 1]);
     expect(full([2], 7, { dtype: 'int32' }).toArray()).toEqual([7, 7]);
     expect(arange(4).toArray()).toEqual([0, 1, 2, 3]);
@@ -50,14 +60,29 @@ describe('Tensor creation and data out', () => {
     x.mul(x).sum().backward();
     x.mul(3).sum().backward();
     expect(x.grad!.toArray()).toEqual([5, 7, 9]);
-    const w = tensor([[1, 2], [3, 4]], { requiresGrad: true });
-    const y = tensor([[1, 1]]).matmul(w).relu().sum();
+    const w = tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      { requiresGrad: true },
+    );
+    const y = tensor([[1, 1]])
+      .matmul(w)
+      .relu()
+      .sum();
     y.backward();
-    expect(w.grad!.toArray()).toEqual([[1, 1], [1, 1]]);
+    expect(w.grad!.toArray()).toEqual([
+      [1, 1],
+      [1, 1],
+    ]);
   });
 
   it('argmax / argmin give int32 indices', () => {
-    const x = tensor([[1, 5, 2], [7, 0, 7]]);
+    const x = tensor([
+      [1, 5, 2],
+      [7, 0, 7],
+    ]);
     expect(x.argmax(1).toArray()).toEqual([1, 0]);
     expect(x.argmin(1).toArray()).toEqual([0, 1]);
     expect(x.argmax().item()).toBe(3);

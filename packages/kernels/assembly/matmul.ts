@@ -1,42 +1,426 @@
 // Matrix multiply: C = op(A)·op(B) (+ bias) (+ C), row-major, batched.
-// This is the plain reference version; the register-blocked GEMM replaces its body.
+//
+// A GEMM in the BLIS / GotoBLAS layout. For each block of NC columns and KC depth, the
+// block of op(B) is packed into micro-panels of NR columns (KC x NR, row by row); for each
+// block of MC rows, op(A) is packed into micro-panels of MR rows (KC x MR, column by
+// column). The micro-kernel then holds an MR x NR tile of C in eight f32x4 registers for
+// the whole depth, reading one splat of A and two vectors of B per step. Transposes are
+// absorbed by the packing (4x4 register transposes), so A·B, A·Bᵀ and Aᵀ·B run the same
+// inner loop. Bias and accumulation are applied when the tile is stored.
+//
+// Why 4 x 8: V8 on x64 allocates 15 vector registers and hoists every load of a loop body
+// to its top, so a tile needs its accumulators + MR splats + NR/4 vectors of B + one
+// product register to fit in 15: 8 + 4 + 2 + 1. A 6 x 8 tile spills and runs at half speed.
 
 export const MM_TRANS_A: i32 = 1;
 export const MM_TRANS_B: i32 = 2;
 export const MM_ACCUMULATE: i32 = 4;
 export const MM_BIAS: i32 = 8;
 
+const MR = 4; // rows of the register tile
+const NR = 8; // columns of the register tile (two f32x4)
+const KC = 256; // depth of a packed block: a B micro-panel (KC·NR·4 = 8 KiB) stays in L1
+const MC = 128; // rows of A packed at once (MC·KC·4 = 128 KiB, stays in L2)
+const NC = 1024; // columns of B packed at once (KC·NC·4 = 1 MiB)
+
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
+@inline function roundUp(x: i32, to: i32): i32 {
+  return ((x + to - 1) / to) * to;
+}
+
+/** Depth of each k block: k split evenly into blocks of at most KC, rounded up to 4. */
+@inline function depthBlock(k: i32): i32 {
+  if (k <= 0) return 0;
+  const blocks = (k + KC - 1) / KC;
+  return roundUp((k + blocks - 1) / blocks, 4);
+}
+
+// Transposes the 4x4 block whose rows are r0..r3 and stores its columns at d, d+step, ...
+@inline function storeTransposed(
+  r0: v128, r1: v128, r2: v128, r3: v128, d: usize, step: usize,
+): void {
+  const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5);
+  const t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+  const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
+  const t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+  v128.store(d, i64x2.shuffle(t0, t1, 0, 2));
+  v128.store(d + step, i64x2.shuffle(t0, t1, 1, 3));
+  v128.store(d + 2 * step, i64x2.shuffle(t2, t3, 0, 2));
+  v128.store(d + 3 * step, i64x2.shuffle(t2, t3, 1, 3));
+}
+
+/**
+ * Packs rows r0..r0+rows of a row-major matrix (row stride ld) restricted to columns
+ * c0..c0+cols into panels of `w` rows (w = 4 or 8): panel q holds, for each column p, the
+ * w values of rows r0+q·w.. as consecutive floats. Missing rows of the last panel are zero.
+ * This is op(A) packing without transA and op(B) packing with transB.
+ */
+function packRowsToPanels(
+  src: usize, ld: i32, r0: i32, rows: i32, c0: i32, cols: i32, w: i32, dst: usize,
+): void {
+  const ldb = <usize>ld << 2;
+  const wb = <usize>w << 2;
+  for (let q = 0; q < rows; q += w) {
+    const s = src + ((<usize>(r0 + q) * <usize>ld + <usize>c0) << 2);
+    const d = dst + (<usize>(q * cols) << 2);
+    const h = min(w, rows - q);
+    if (h == w) {
+      let p = 0;
+      for (; p + 4 <= cols; p += 4) {
+        for (let g = 0; g < w; g += 4) {
+          const sg = s + <usize>g * ldb + (<usize>p << 2);
+          storeTransposed(
+            v128.load(sg), v128.load(sg + ldb), v128.load(sg + 2 * ldb), v128.load(sg + 3 * ldb),
+            d + <usize>p * wb + (<usize>g << 2), wb,
+          );
+        }
+      }
+      for (; p < cols; p++) {
+        for (let i = 0; i < w; i++) {
+          store<f32>(d + <usize>p * wb + (<usize>i << 2), load<f32>(s + <usize>i * ldb + (<usize>p << 2)));
+        }
+      }
+    } else {
+      for (let p = 0; p < cols; p++) {
+        for (let i = 0; i < w; i++) {
+          const v: f32 = i < h ? load<f32>(s + <usize>i * ldb + (<usize>p << 2)) : 0;
+          store<f32>(d + <usize>p * wb + (<usize>i << 2), v);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Packs the same panels from a matrix stored the other way round: element (row, p) of the
+ * operand is src[p·ld + row]. Each panel row is then a contiguous run of w floats.
+ * This is op(A) packing with transA and op(B) packing without transB.
+ */
+function packColsToPanels(
+  src: usize, ld: i32, r0: i32, rows: i32, c0: i32, cols: i32, w: i32, dst: usize,
+): void {
+  const ldb = <usize>ld << 2;
+  const wb = <usize>w << 2;
+  for (let q = 0; q < rows; q += w) {
+    let s = src + ((<usize>c0 * <usize>ld + <usize>(r0 + q)) << 2);
+    let d = dst + (<usize>(q * cols) << 2);
+    const h = min(w, rows - q);
+    if (h == w) {
+      for (let p = 0; p < cols; p++) {
+        for (let g: usize = 0; g < wb; g += 16) v128.store(d + g, v128.load(s + g));
+        s += ldb;
+        d += wb;
+      }
+    } else {
+      for (let p = 0; p < cols; p++) {
+        for (let i = 0; i < w; i++) {
+          store<f32>(d + (<usize>i << 2), i < h ? load<f32>(s + (<usize>i << 2)) : <f32>0);
+        }
+        s += ldb;
+        d += wb;
+      }
+    }
+  }
+}
+
+// A-role panels: the SIMD128 build stores every value already splatted across a v128, so
+// the inner loop uses plain loads. A splat load (vbroadcastss) competes with f32x4.add for
+// the same execution ports on x64, which cost the mul+add build ~20%; the FMA of the
+// relaxed build leaves those ports free, so it keeps compact panels and splat loads.
+const SPLAT_A: bool = !ASC_FEATURE_RELAXED_SIMD;
+const A_BYTES: i32 = SPLAT_A ? 16 : 4; // bytes per packed value of the A role
+
+/** Packs op(A) rows [r0, r0+rows) x depth [p0, p0+cols), element (r, p) at src[r·rs + p·ps]. */
+function packA(src: usize, rs: i32, ps: i32, r0: i32, rows: i32, p0: i32, cols: i32, dst: usize): void {
+  if (!SPLAT_A) {
+    packPanels(src, rs, ps, r0, rows, p0, cols, MR, dst);
+    return;
+  }
+  const rsb = <usize>rs << 2;
+  const psb = <usize>ps << 2;
+  const zero = f32x4.splat(0);
+  for (let q = 0; q < rows; q += MR) {
+    const h = min(MR, rows - q);
+    let s = src + ((<usize>(r0 + q) * <usize>rs + <usize>p0 * <usize>ps) << 2);
+    let d = dst + (<usize>(q * cols) << 4);
+    if (h == MR) {
+      for (let p = 0; p < cols; p++) {
+        v128.store(d, v128.load32_splat(s));
+        v128.store(d, v128.load32_splat(s + rsb), 16);
+        v128.store(d, v128.load32_splat(s + 2 * rsb), 32);
+        v128.store(d, v128.load32_splat(s + 3 * rsb), 48);
+        s += psb;
+        d += 64;
+      }
+    } else {
+      for (let p = 0; p < cols; p++) {
+        for (let i = 0; i < MR; i++) {
+          v128.store(d + (<usize>i << 4), i < h ? v128.load32_splat(s + <usize>i * rsb) : zero);
+        }
+        s += psb;
+        d += 64;
+      }
+    }
+  }
+}
+
+/** Packs op(B)ᵀ rows (columns of op(B)) into NR-wide panels; element (r, p) at src[r·rs + p·ps]. */
+@inline function packB(src: usize, rs: i32, ps: i32, r0: i32, rows: i32, p0: i32, cols: i32, dst: usize): void {
+  packPanels(src, rs, ps, r0, rows, p0, cols, NR, dst);
+}
+
+function packPanels(
+  src: usize, rs: i32, ps: i32, r0: i32, rows: i32, p0: i32, cols: i32, w: i32, dst: usize,
+): void {
+  if (ps == 1) packRowsToPanels(src, rs, r0, rows, p0, cols, w, dst);
+  else packColsToPanels(src, ps, r0, rows, p0, cols, w, dst);
+}
+
+// Adds bias (when hasBias) and the old value at p (when loadC) to v and stores it at p.
+@inline function finish(p: usize, v: v128, bias: v128, hasBias: bool, loadC: bool): void {
+  if (hasBias) v = f32x4.add(v, bias);
+  if (loadC) v = f32x4.add(v, v128.load(p));
+  v128.store(p, v);
+}
+
+/**
+ * The register tile: T[4 x 8] = Ap·Bp over depth kc, then written to C at c (row stride
+ * ldc floats) plus C when loadC, plus bias when bias != 0. With swap, tile row r is C
+ * column r (the operands were exchanged), so the tile is stored transposed and bias[0..4]
+ * is indexed by tile row; otherwise bias[0..8] is indexed by tile column.
+ */
+function kernel4x8(
+  kc: i32, a: usize, b: usize, c: usize, ldc: i32, loadC: bool, bias: usize, swap: bool,
+): void {
+  let c00 = f32x4.splat(0);
+  let c01 = c00;
+  let c10 = c00;
+  let c11 = c00;
+  let c20 = c00;
+  let c21 = c00;
+  let c30 = c00;
+  let c31 = c00;
+  const end = a + <usize>kc * <usize>(MR * A_BYTES);
+  while (a < end) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    const a0 = SPLAT_A ? v128.load(a) : v128.load32_splat(a);
+    c00 = madd(a0, b0, c00);
+    c01 = madd(a0, b1, c01);
+    const a1 = SPLAT_A ? v128.load(a, 16) : v128.load32_splat(a, 4);
+    c10 = madd(a1, b0, c10);
+    c11 = madd(a1, b1, c11);
+    const a2 = SPLAT_A ? v128.load(a, 32) : v128.load32_splat(a, 8);
+    c20 = madd(a2, b0, c20);
+    c21 = madd(a2, b1, c21);
+    const a3 = SPLAT_A ? v128.load(a, 48) : v128.load32_splat(a, 12);
+    c30 = madd(a3, b0, c30);
+    c31 = madd(a3, b1, c31);
+    a += MR * A_BYTES;
+    b += NR * 4;
+  }
+  const hasBias = bias != 0;
+  const ld = <usize>ldc << 2;
+  if (!swap) {
+    const v0 = hasBias ? v128.load(bias) : c00;
+    const v1 = hasBias ? v128.load(bias, 16) : c00;
+    finish(c, c00, v0, hasBias, loadC);
+    finish(c + 16, c01, v1, hasBias, loadC);
+    finish(c + ld, c10, v0, hasBias, loadC);
+    finish(c + ld + 16, c11, v1, hasBias, loadC);
+    finish(c + 2 * ld, c20, v0, hasBias, loadC);
+    finish(c + 2 * ld + 16, c21, v1, hasBias, loadC);
+    finish(c + 3 * ld, c30, v0, hasBias, loadC);
+    finish(c + 3 * ld + 16, c31, v1, hasBias, loadC);
+    return;
+  }
+  const v = hasBias ? v128.load(bias) : c00;
+  let t0 = i32x4.shuffle(c00, c10, 0, 4, 1, 5);
+  let t1 = i32x4.shuffle(c20, c30, 0, 4, 1, 5);
+  let t2 = i32x4.shuffle(c00, c10, 2, 6, 3, 7);
+  let t3 = i32x4.shuffle(c20, c30, 2, 6, 3, 7);
+  finish(c, i64x2.shuffle(t0, t1, 0, 2), v, hasBias, loadC);
+  finish(c + ld, i64x2.shuffle(t0, t1, 1, 3), v, hasBias, loadC);
+  finish(c + 2 * ld, i64x2.shuffle(t2, t3, 0, 2), v, hasBias, loadC);
+  finish(c + 3 * ld, i64x2.shuffle(t2, t3, 1, 3), v, hasBias, loadC);
+  t0 = i32x4.shuffle(c01, c11, 0, 4, 1, 5);
+  t1 = i32x4.shuffle(c21, c31, 0, 4, 1, 5);
+  t2 = i32x4.shuffle(c01, c11, 2, 6, 3, 7);
+  t3 = i32x4.shuffle(c21, c31, 2, 6, 3, 7);
+  finish(c + 4 * ld, i64x2.shuffle(t0, t1, 0, 2), v, hasBias, loadC);
+  finish(c + 5 * ld, i64x2.shuffle(t0, t1, 1, 3), v, hasBias, loadC);
+  finish(c + 6 * ld, i64x2.shuffle(t2, t3, 0, 2), v, hasBias, loadC);
+  finish(c + 7 * ld, i64x2.shuffle(t2, t3, 1, 3), v, hasBias, loadC);
+}
+
+// Writes the valid mr x nr corner of a tile computed into scratch (row stride NR), with the
+// same bias / loadC / swap meaning as kernel4x8.
+function storeEdge(
+  tile: usize, c: usize, ldc: i32, mr: i32, nr: i32, loadC: bool, bias: usize, swap: bool,
+): void {
+  for (let r = 0; r < mr; r++) {
+    for (let s = 0; s < nr; s++) {
+      let v = load<f32>(tile + (<usize>(r * NR + s) << 2));
+      if (bias != 0) v += load<f32>(bias + (<usize>(swap ? r : s) << 2));
+      const o = c + (<usize>(swap ? s * ldc + r : r * ldc + s) << 2);
+      if (loadC) v += load<f32>(o);
+      store<f32>(o, v);
+    }
+  }
+}
+
+// k = 0: the product is empty, C = bias (+ C).
+function emptyProduct(
+  c: usize, bias: usize, n: i32, acc: bool, rowStart: i32, rowEnd: i32, colStart: i32, colEnd: i32,
+): void {
+  for (let i = rowStart; i < rowEnd; i++) {
+    const ci = c + (<usize>(i * n) << 2);
+    for (let j = colStart; j < colEnd; j++) {
+      const o = <usize>j << 2;
+      let v: f32 = bias != 0 ? load<f32>(bias + o) : 0;
+      if (acc) v += load<f32>(ci + o);
+      store<f32>(ci + o, v);
+    }
+  }
+}
+
+/** Floats of packed B-role and bytes of packed A-role scratch for `rows` x `cols` x k. */
+@inline function packedBFloats(cols: i32, k: i32): i32 {
+  return depthBlock(k) * min(NC, roundUp(cols, NR));
+}
+
+@inline function packedABytes(rows: i32, k: i32): i32 {
+  return depthBlock(k) * min(MC, roundUp(rows, MR)) * A_BYTES;
+}
+
+@inline function scratchBytes(rows: i32, cols: i32, k: i32): i32 {
+  return (packedBFloats(cols, k) << 2) + packedABytes(rows, k) + MR * NR * 4;
+}
+
+/**
+ * Bytes of packing scratch that matmul_f32_range needs for any part of an m x n x k product
+ * (and matmul_f32 for m = rows x batch). The caller allocates it; kernels never do.
+ */
+export function matmul_f32_pack_bytes(m: i32, n: i32, k: i32): i32 {
+  return max(scratchBytes(m, n, k), scratchBytes(n, m, k));
+}
+
+/**
+ * Whether to compute Cᵀ = op(B)ᵀ·op(A)ᵀ instead: the tile is 4 rows by 8 columns, so when n
+ * is narrow (the 10 classes of a classifier) and m is not, exchanging the operands pads
+ * far less (n = 10: 12 of 16 padded columns become useful).
+ */
+@inline function swapOperands(m: i32, n: i32): bool {
+  const straight = (<f64>m / <f64>roundUp(m, MR)) * (<f64>n / <f64>roundUp(n, NR));
+  const swapped = (<f64>n / <f64>roundUp(n, MR)) * (<f64>m / <f64>roundUp(m, NR));
+  return swapped > straight * 1.1;
+}
+
+/**
+ * The blocked product over rows [r0, r1) of the left operand L and rows [s0, s1) of the
+ * right operand R (both seen as rows x depth: L(i, p) at l[i·lrs + p·lps], R(j, p) at
+ * r[j·rrs + p·rps]); result (i, j) goes to C(i, j), or to C(j, i) with swap.
+ */
+function gemm(
+  l: usize, lrs: i32, lps: i32, r: usize, rrs: i32, rps: i32, k: i32,
+  c: usize, ldc: i32, bias: usize, acc: bool, swap: bool, pack: usize,
+  r0: i32, r1: i32, s0: i32, s1: i32,
+): void {
+  const kcb = depthBlock(k);
+  const bp = pack;
+  const ap = bp + (<usize>packedBFloats(s1 - s0, k) << 2);
+  const tile = ap + <usize>packedABytes(r1 - r0, k);
+  const crs = swap ? 1 : ldc; // C offset of one step along L's rows
+  const ccs = swap ? ldc : 1; // ... and along R's rows
+  for (let jc = s0; jc < s1; jc += NC) {
+    const nc = min(NC, s1 - jc);
+    for (let pc = 0; pc < k; pc += kcb) {
+      const kc = min(kcb, k - pc);
+      packB(r, rrs, rps, jc, nc, pc, kc, bp);
+      const loadC = acc || pc > 0;
+      const bz: usize = pc == 0 ? bias : 0;
+      for (let ic = r0; ic < r1; ic += MC) {
+        const mc = min(MC, r1 - ic);
+        packA(l, lrs, lps, ic, mc, pc, kc, ap);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const nr = min(NR, nc - jr);
+          const bpj = bp + (<usize>(jr * kc) << 2);
+          const j = jc + jr;
+          for (let ir = 0; ir < mc; ir += MR) {
+            const mr = min(MR, mc - ir);
+            const i = ic + ir;
+            const api = ap + <usize>(ir * kc) * <usize>A_BYTES;
+            const cij = c + ((<usize>i * <usize>crs + <usize>j * <usize>ccs) << 2);
+            const bij: usize = bz != 0 ? bz + (<usize>(swap ? i : j) << 2) : 0;
+            if (mr == MR && nr == NR) {
+              kernel4x8(kc, api, bpj, cij, ldc, loadC, bij, swap);
+            } else {
+              kernel4x8(kc, api, bpj, tile, NR, false, 0, false);
+              storeEdge(tile, cij, ldc, mr, nr, loadC, bij, swap);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * One matrix, rows [rowStart, rowEnd) and columns [colStart, colEnd) of C = op(A)·op(B)
+ * (+ bias) (+ C): the unit a thread computes. Arguments as matmul_f32 (without batch);
+ * pack points to matmul_f32_pack_bytes(m, n, k) bytes of scratch owned by this call.
+ */
+export function matmul_f32_range(
+  a: usize, b: usize, c: usize, bias: usize,
+  m: i32, n: i32, k: i32, flags: i32, pack: usize,
+  rowStart: i32, rowEnd: i32, colStart: i32, colEnd: i32,
+): void {
+  const acc = (flags & MM_ACCUMULATE) != 0;
+  const biasPtr: usize = (flags & MM_BIAS) != 0 ? bias : 0;
+  if (k == 0) {
+    emptyProduct(c, biasPtr, n, acc, rowStart, rowEnd, colStart, colEnd);
+    return;
+  }
+  // op(A) as m rows x k depth and op(B)ᵀ as n rows x k depth: (row, p) at [row·rs + p·ps].
+  const ta = (flags & MM_TRANS_A) != 0;
+  const tb = (flags & MM_TRANS_B) != 0;
+  const ars = ta ? 1 : k;
+  const aps = ta ? m : 1;
+  const brs = tb ? k : 1;
+  const bps = tb ? 1 : n;
+  if (swapOperands(m, n)) {
+    gemm(b, brs, bps, a, ars, aps, k, c, n, biasPtr, acc, true, pack, colStart, colEnd, rowStart, rowEnd);
+  } else {
+    gemm(a, ars, aps, b, brs, bps, k, c, n, biasPtr, acc, false, pack, rowStart, rowEnd, colStart, colEnd);
+  }
+}
+
 /**
  * For each batch index t < batch: C_t[m,n] = op(A_t)·op(B_t), where op(A) is A [m,k] or,
  * with MM_TRANS_A, A stored [k,m]; op(B) is B [k,n] or, with MM_TRANS_B, B stored [n,k].
  * MM_ACCUMULATE adds into C; MM_BIAS adds bias[n] to every row. sA/sB/sC are the batch
- * strides in elements (0 broadcasts one matrix over the batch).
+ * strides in elements (0 broadcasts one matrix over the batch). pack points to
+ * matmul_f32_pack_bytes(m * batch, n, k) bytes of scratch (m * batch: a shared B may turn
+ * the batch into one taller product).
  */
 export function matmul_f32(
   a: usize, b: usize, c: usize, bias: usize,
   m: i32, n: i32, k: i32, flags: i32,
-  batch: i32, sA: i32, sB: i32, sC: i32,
+  batch: i32, sA: i32, sB: i32, sC: i32, pack: usize,
 ): void {
-  const ta = (flags & MM_TRANS_A) != 0;
-  const tb = (flags & MM_TRANS_B) != 0;
-  const acc = (flags & MM_ACCUMULATE) != 0;
-  const hasBias = (flags & MM_BIAS) != 0;
+  // One B shared by a stack of contiguous A and C matrices is a single taller product.
+  if (batch > 1 && sB == 0 && (flags & MM_TRANS_A) == 0 && sA == m * k && sC == m * n) {
+    m *= batch;
+    batch = 1;
+  }
   for (let t = 0; t < batch; t++) {
-    const A = a + (<usize>(t * sA) << 2);
-    const B = b + (<usize>(t * sB) << 2);
-    const C = c + (<usize>(t * sC) << 2);
-    for (let i = 0; i < m; i++) {
-      for (let j = 0; j < n; j++) {
-        let s: f32 = 0;
-        for (let p = 0; p < k; p++) {
-          const av = load<f32>(A + (<usize>(ta ? p * m + i : i * k + p) << 2));
-          const bv = load<f32>(B + (<usize>(tb ? j * k + p : p * n + j) << 2));
-          s += av * bv;
-        }
-        if (hasBias) s += load<f32>(bias + (<usize>j << 2));
-        const co = C + (<usize>(i * n + j) << 2);
-        store<f32>(co, acc ? load<f32>(co) + s : s);
-      }
-    }
+    matmul_f32_range(
+      a + (<usize>t * <usize>sA << 2), b + (<usize>t * <usize>sB << 2), c + (<usize>t * <usize>sC << 2),
+      bias, m, n, k, flags, pack, 0, m, 0, n,
+    );
   }
 }

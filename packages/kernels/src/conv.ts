@@ -1,2 +1,190 @@
-// conv kernels: validated wrappers (filled in by the kernels work).
-export {};
+// 2-D convolution as im2col + GEMM. A chunk of images is unfolded into a column matrix
+// col [K, b*P] (K = cIn*kh*kw, P = oh*ow); then
+//   forward          out   [cOut, b*P] = W [cOut, K] · col             (A·B)
+//   backward input   dcol  [K, b*P]    = Wᵀ · dY [cOut, b*P]           (Aᵀ·B), then col2im
+//   backward weight  dW    [cOut, K]  += dY · colᵀ                     (A·Bᵀ)
+// so all three passes run on the matmul kernel with transpose flags and nothing is transposed
+// in memory. The batch goes in chunks so the scratch blocks stay under CONV_SCRATCH_BYTES.
+import { checkCount, checkElems } from './check.js';
+import { heap, wasm } from './loader.js';
+import { matmul } from './matmul.js';
+
+/** Upper bound on the im2col scratch of one chunk (a single image may exceed it). */
+export const CONV_SCRATCH_BYTES = 8 << 20;
+
+/** NCHW input [n, cIn, h, w], weight [cOut, cIn, kh, kw]; strides >= 1, paddings >= 0 (zeros). */
+export interface Conv2dShape {
+  n: number;
+  cIn: number;
+  h: number;
+  w: number;
+  cOut: number;
+  kh: number;
+  kw: number;
+  strideH: number;
+  strideW: number;
+  padH: number;
+  padW: number;
+}
+
+interface Geometry {
+  oh: number;
+  ow: number;
+  /** Rows of the column matrix: cIn*kh*kw. */
+  k: number;
+  /** Output pixels per image: oh*ow. */
+  p: number;
+}
+
+function geometry(op: string, s: Conv2dShape): Geometry {
+  if (typeof s !== 'object' || s === null) throw new Error(`${op}: shape must be a Conv2dShape object`);
+  const fields = ['n', 'cIn', 'h', 'w', 'cOut', 'kh', 'kw', 'strideH', 'strideW', 'padH', 'padW'] as const;
+  for (const f of fields) checkCount(op, f, s[f]);
+  for (const f of ['cIn', 'h', 'w', 'cOut', 'kh', 'kw'] as const)
+    if (s[f] === 0) throw new Error(`${op}: ${f} must be at least 1, got 0`);
+  if (s.strideH === 0 || s.strideW === 0)
+    throw new Error(`${op}: stride must be positive, got [${s.strideH}, ${s.strideW}]`);
+  const ph = s.h + 2 * s.padH;
+  const pw = s.w + 2 * s.padW;
+  if (s.kh > ph || s.kw > pw)
+    throw new Error(
+      `${op}: kernel ${s.kh}x${s.kw} is larger than the padded input ${ph}x${pw} ` +
+        `(input ${s.h}x${s.w}, padding [${s.padH}, ${s.padW}])`,
+    );
+  const oh = Math.floor((ph - s.kh) / s.strideH) + 1;
+  const ow = Math.floor((pw - s.kw) / s.strideW) + 1;
+  return { oh, ow, k: s.cIn * s.kh * s.kw, p: oh * ow };
+}
+
+/** Output height and width: floor((h + 2*padH - kh) / strideH) + 1, likewise for the width. */
+export function conv2dOutSize(shape: Conv2dShape): { oh: number; ow: number } {
+  const { oh, ow } = geometry('conv2dOutSize', shape);
+  return { oh, ow };
+}
+
+const dims = (...d: number[]) => `[${d.join(',')}]`;
+
+/** Outputs must not share a block with each other or with an input (0 = absent). */
+function checkNoAlias(op: string, outputs: Record<string, number>, inputs: Record<string, number>): void {
+  const all = Object.entries({ ...inputs, ...outputs });
+  for (const [name, ptr] of Object.entries(outputs)) {
+    const other = all.find(([n, p]) => n !== name && p === ptr && ptr !== 0);
+    if (other) throw new Error(`${op}: ${name} must not be the same block as ${other[0]}`);
+  }
+}
+
+/** Images per chunk so that `rows` * b*P floats of scratch stay within the budget. */
+function chunkSize(n: number, rows: number, p: number): number {
+  return Math.max(1, Math.min(n, Math.floor(CONV_SCRATCH_BYTES / (rows * p * 4))));
+}
+
+/** Runs `body(t0, b)` over the chunks with two scratch blocks of aRows and bRows wide rows. */
+function withChunks(
+  n: number,
+  p: number,
+  aRows: number,
+  bRows: number,
+  body: (t0: number, b: number, scratchA: number, scratchB: number) => void,
+): void {
+  const chunk = chunkSize(n, aRows + bRows, p);
+  const h = heap();
+  const a = h.alloc(aRows * chunk * p * 4);
+  let b = 0;
+  try {
+    b = h.alloc(bRows * chunk * p * 4);
+    for (let t0 = 0; t0 < n; t0 += chunk) body(t0, Math.min(chunk, n - t0), a, b);
+  } finally {
+    h.free(a);
+    if (b !== 0) h.free(b);
+  }
+}
+
+function im2colArgs(s: Conv2dShape, g: Geometry): number[] {
+  return [s.cIn, s.h, s.w, s.kh, s.kw, s.strideH, s.strideW, s.padH, s.padW, g.oh, g.ow];
+}
+
+/**
+ * 2-D convolution (cross-correlation, as in PyTorch), zero padding:
+ * out[t, o, y, x] = bias[o] + Σ_{c,i,j} w[o, c, i, j] · x[t, c, y*strideH - padH + i, x*strideW - padW + j].
+ * x: [n, cIn, h, w], w: [cOut, cIn, kh, kw], bias: [cOut] or 0, out: [n, cOut, oh, ow].
+ *
+ * @example
+ * ```ts
+ * const shape = { n: 1, cIn: 1, h: 4, w: 4, cOut: 2, kh: 3, kw: 3, strideH: 1, strideW: 1, padH: 1, padW: 1 };
+ * const { oh, ow } = conv2dOutSize(shape); // 4, 4
+ * conv2d(x, w, 0, out, shape);            // out holds 2 * oh * ow floats
+ * ```
+ */
+export function conv2d(x: number, w: number, bias: number, out: number, shape: Conv2dShape): void {
+  const op = 'conv2d';
+  const g = geometry(op, shape);
+  const { n, cIn, h, w: width, cOut, kh, kw } = shape;
+  checkElems(op, `x ${dims(n, cIn, h, width)}`, x, n * cIn * h * width);
+  checkElems(op, `w ${dims(cOut, cIn, kh, kw)}`, w, cOut * g.k);
+  if (bias !== 0) checkElems(op, `bias ${dims(cOut)}`, bias, cOut);
+  checkElems(op, `out ${dims(n, cOut, g.oh, g.ow)}`, out, n * cOut * g.p);
+  checkNoAlias(op, { out }, { x, w, bias });
+  if (n === 0) return;
+  const k = wasm();
+  withChunks(n, g.p, g.k, cOut, (t0, b, col, tmp) => {
+    k.im2col_f32(x + t0 * cIn * h * width * 4, col, b, ...im2colArgs(shape, g));
+    matmul({ a: w, b: col, out: tmp, m: cOut, n: b * g.p, k: g.k });
+    k.cnhw_to_nchw_f32(tmp, out + t0 * cOut * g.p * 4, bias, b, cOut, g.p);
+  });
+}
+
+/**
+ * Gradient of {@link conv2d} with respect to its input: dx = col2im(Wᵀ · dy), overwriting dx.
+ * dy: [n, cOut, oh, ow], w: [cOut, cIn, kh, kw], dx: [n, cIn, h, w].
+ */
+export function conv2dBackwardInput(dy: number, w: number, dx: number, shape: Conv2dShape): void {
+  const op = 'conv2dBackwardInput';
+  const g = geometry(op, shape);
+  const { n, cIn, h, w: width, cOut, kh, kw } = shape;
+  checkElems(op, `dy ${dims(n, cOut, g.oh, g.ow)}`, dy, n * cOut * g.p);
+  checkElems(op, `w ${dims(cOut, cIn, kh, kw)}`, w, cOut * g.k);
+  checkElems(op, `dx ${dims(n, cIn, h, width)}`, dx, n * cIn * h * width);
+  checkNoAlias(op, { dx }, { dy, w });
+  if (n === 0) return;
+  const k = wasm();
+  withChunks(n, g.p, cOut, g.k, (t0, b, dyc, dcol) => {
+    k.nchw_to_cnhw_f32(dy + t0 * cOut * g.p * 4, dyc, b, cOut, g.p);
+    matmul({ a: w, b: dyc, out: dcol, m: g.k, n: b * g.p, k: cOut, transA: true });
+    k.col2im_f32(dcol, dx + t0 * cIn * h * width * 4, b, ...im2colArgs(shape, g));
+  });
+}
+
+/**
+ * Gradients of {@link conv2d} with respect to the weight and bias, overwriting them:
+ * dw = Σ_chunks dy · colᵀ, dbias[o] = Σ dy[:, o, :, :] (skipped when dbias is 0).
+ * x: [n, cIn, h, w], dy: [n, cOut, oh, ow], dw: [cOut, cIn, kh, kw], dbias: [cOut] or 0.
+ */
+export function conv2dBackwardWeight(
+  x: number,
+  dy: number,
+  dw: number,
+  dbias: number,
+  shape: Conv2dShape,
+): void {
+  const op = 'conv2dBackwardWeight';
+  const g = geometry(op, shape);
+  const { n, cIn, h, w: width, cOut, kh, kw } = shape;
+  checkElems(op, `x ${dims(n, cIn, h, width)}`, x, n * cIn * h * width);
+  checkElems(op, `dy ${dims(n, cOut, g.oh, g.ow)}`, dy, n * cOut * g.p);
+  checkElems(op, `dw ${dims(cOut, cIn, kh, kw)}`, dw, cOut * g.k);
+  if (dbias !== 0) checkElems(op, `dbias ${dims(cOut)}`, dbias, cOut);
+  checkNoAlias(op, { dw, dbias }, { x, dy });
+  const k = wasm();
+  if (dbias !== 0) k.conv2d_bias_grad_f32(dy, dbias, n, cOut, g.p);
+  if (n === 0) {
+    heap()
+      .f32()
+      .fill(0, dw / 4, dw / 4 + cOut * g.k);
+    return;
+  }
+  withChunks(n, g.p, cOut, g.k, (t0, b, dyc, col) => {
+    k.nchw_to_cnhw_f32(dy + t0 * cOut * g.p * 4, dyc, b, cOut, g.p);
+    k.im2col_f32(x + t0 * cIn * h * width * 4, col, b, ...im2colArgs(shape, g));
+    matmul({ a: dyc, b: col, out: dw, m: cOut, n: g.k, k: b * g.p, transB: true, accumulate: t0 > 0 });
+  });
+}

@@ -32,7 +32,15 @@ function kAffine(x: Tensor, scale: number, shift: number): Tensor {
 function kBinary(op: k.BinaryOp, name: string, a: Tensor, b: Tensor): Tensor {
   const shape = broadcastShapes(name, a.shape, b.shape);
   const out = empty(shape);
-  k.binary(op, a.ptr, broadcastStrides(a.shape, shape), b.ptr, broadcastStrides(b.shape, shape), out.ptr, shape);
+  k.binary(
+    op,
+    a.ptr,
+    broadcastStrides(a.shape, shape),
+    b.ptr,
+    broadcastStrides(b.shape, shape),
+    out.ptr,
+    shape,
+  );
   return out;
 }
 
@@ -89,10 +97,16 @@ export function mul(a: Tensor, b: Operand): Tensor {
   if (typeof b === 'number') return record('mul', [a], kAffine(a, b, 0), (g) => [mul(g, b)]);
   const as = a.shape;
   const bs = b.shape;
-  return record('mul', [a, b], kBinary('mul', 'mul', a, b), (g, [sa, sb]) => [
-    a.requiresGrad ? sumTo(mul(g, sb), as) : null,
-    b.requiresGrad ? sumTo(mul(g, sa), bs) : null,
-  ], [a, b]);
+  return record(
+    'mul',
+    [a, b],
+    kBinary('mul', 'mul', a, b),
+    (g, [sa, sb]) => [
+      a.requiresGrad ? sumTo(mul(g, sb), as) : null,
+      b.requiresGrad ? sumTo(mul(g, sa), bs) : null,
+    ],
+    [a, b],
+  );
 }
 
 /** a / b with broadcasting. */
@@ -102,10 +116,16 @@ export function div(a: Tensor, b: Operand): Tensor {
   const as = a.shape;
   const bs = b.shape;
   const out = kBinary('div', 'div', a, b);
-  return record('div', [a, b], out, (g, [sb, y]) => [
-    a.requiresGrad ? sumTo(div(g, sb), as) : null,
-    b.requiresGrad ? sumTo(neg(div(mul(g, y), sb)), bs) : null,
-  ], [b, out]);
+  return record(
+    'div',
+    [a, b],
+    out,
+    (g, [sb, y]) => [
+      a.requiresGrad ? sumTo(div(g, sb), as) : null,
+      b.requiresGrad ? sumTo(neg(div(mul(g, y), sb)), bs) : null,
+    ],
+    [b, out],
+  );
 }
 
 /** a ** b (b a scalar or a tensor, broadcast). */
@@ -119,10 +139,16 @@ export function pow(a: Tensor, b: Operand): Tensor {
   const as = a.shape;
   const bs = b.shape;
   const out = kBinary('pow', 'pow', a, b);
-  return record('pow', [a, b], out, (g, [x, e, y]) => [
-    a.requiresGrad ? sumTo(mul(g, mul(e, pow(x, sub(e, 1)))), as) : null,
-    b.requiresGrad ? sumTo(mul(g, mul(y, log(x))), bs) : null,
-  ], [a, b, out]);
+  return record(
+    'pow',
+    [a, b],
+    out,
+    (g, [x, e, y]) => [
+      a.requiresGrad ? sumTo(mul(g, mul(e, pow(x, sub(e, 1)))), as) : null,
+      b.requiresGrad ? sumTo(mul(g, mul(y, log(x))), bs) : null,
+    ],
+    [a, b, out],
+  );
 }
 
 /** Elementwise maximum; on ties the gradient is split evenly, as in PyTorch. */
@@ -143,21 +169,36 @@ function minmax(op: 'maximum' | 'minimum', a: Tensor, b: Operand): Tensor {
     const bs = bt.shape;
     const out = kBinary(op, op, a, bt);
     const inputs = typeof b === 'number' ? [a] : [a, bt];
-    return record(op, inputs, out, (g, [sa, sb]) => {
-      // wins = 1 where a is strictly selected, 0.5 on ties, 0 where b is.
-      const wins = noGrad(() => {
-        const strict = compare(op === 'maximum' ? 'gt' : 'lt', sa, sb);
-        const tie = compare('eq', sa, sb);
-        const w = add(strict, mul(tie, 0.5));
-        strict.dispose();
-        tie.dispose();
-        return w;
-      });
-      const ga = sumTo(mul(g, wins), as);
-      const gb = typeof b === 'number' ? null : sumTo(mul(g, noGrad(() => sub(mul(wins, -1), -1))), bs);
-      wins.dispose();
-      return [ga, gb];
-    }, [a, bt]);
+    return record(
+      op,
+      inputs,
+      out,
+      (g, [sa, sb]) => {
+        // wins = 1 where a is strictly selected, 0.5 on ties, 0 where b is.
+        const wins = noGrad(() => {
+          const strict = compare(op === 'maximum' ? 'gt' : 'lt', sa, sb);
+          const tie = compare('eq', sa, sb);
+          const w = add(strict, mul(tie, 0.5));
+          strict.dispose();
+          tie.dispose();
+          return w;
+        });
+        const ga = sumTo(mul(g, wins), as);
+        const gb =
+          typeof b === 'number'
+            ? null
+            : sumTo(
+                mul(
+                  g,
+                  noGrad(() => sub(mul(wins, -1), -1)),
+                ),
+                bs,
+              );
+        wins.dispose();
+        return [ga, gb];
+      },
+      [a, bt],
+    );
   } finally {
     if (typeof b === 'number') bt.dispose();
   }
@@ -175,7 +216,9 @@ export function neg(x: Tensor): Tensor {
 export function exp(x: Tensor): Tensor {
   checkTensor('exp', x, 'float32');
   const y = kUnary('exp', x);
-  return record('exp', [x], y, (g, [sy]) => [isGradEnabled() ? mul(g, sy) : kUnaryGrad('exp', null, sy, g)], [y]);
+  return record('exp', [x], y, (g, [sy]) => [isGradEnabled() ? mul(g, sy) : kUnaryGrad('exp', null, sy, g)], [
+    y,
+  ]);
 }
 
 /** Natural logarithm. */
@@ -188,19 +231,31 @@ export function log(x: Tensor): Tensor {
 export function sqrt(x: Tensor): Tensor {
   checkTensor('sqrt', x, 'float32');
   const y = kUnary('sqrt', x);
-  return record('sqrt', [x], y, (g, [sy]) => [isGradEnabled() ? mul(div(g, sy), 0.5) : kUnaryGrad('sqrt', null, sy, g)], [y]);
+  return record(
+    'sqrt',
+    [x],
+    y,
+    (g, [sy]) => [isGradEnabled() ? mul(div(g, sy), 0.5) : kUnaryGrad('sqrt', null, sy, g)],
+    [y],
+  );
 }
 
 /** |x| (gradient sign(x), 0 at 0 as PyTorch). */
 export function abs(x: Tensor): Tensor {
   checkTensor('abs', x, 'float32');
-  return record('abs', [x], kUnary('abs', x), (g, [sx]) => {
-    if (!isGradEnabled()) return [kUnaryGrad('abs', sx, null, g)];
-    const s = noGrad(() => kUnary('sign', sx));
-    const r = mul(g, s);
-    s.dispose();
-    return [r];
-  }, [x]);
+  return record(
+    'abs',
+    [x],
+    kUnary('abs', x),
+    (g, [sx]) => {
+      if (!isGradEnabled()) return [kUnaryGrad('abs', sx, null, g)];
+      const s = noGrad(() => kUnary('sign', sx));
+      const r = mul(g, s);
+      s.dispose();
+      return [r];
+    },
+    [x],
+  );
 }
 
 /** max(x, 0) */
@@ -213,9 +268,13 @@ export function relu(x: Tensor): Tensor {
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
   checkTensor('leakyRelu', x, 'float32');
   checkScalar('leakyRelu', negativeSlope, 'negativeSlope');
-  return record('leakyRelu', [x], kUnary('leakyRelu', x, negativeSlope), (g, [sx]) => [
-    maskedGrad('leakyRelu', sx, g, negativeSlope),
-  ], [x]);
+  return record(
+    'leakyRelu',
+    [x],
+    kUnary('leakyRelu', x, negativeSlope),
+    (g, [sx]) => [maskedGrad('leakyRelu', sx, g, negativeSlope)],
+    [x],
+  );
 }
 
 /** g * f'(x) for piecewise-linear f: the derivative is a constant mask, so it has no graph of its own. */
@@ -233,26 +292,40 @@ function maskedGrad(op: 'relu' | 'leakyRelu', x: Tensor, g: Tensor, alpha = 0): 
 export function sigmoid(x: Tensor): Tensor {
   checkTensor('sigmoid', x, 'float32');
   const y = kUnary('sigmoid', x);
-  return record('sigmoid', [x], y, (g, [sy]) => [
-    isGradEnabled() ? mul(g, mul(sy, sub(mul(sy, -1), -1))) : kUnaryGrad('sigmoid', null, sy, g),
-  ], [y]);
+  return record(
+    'sigmoid',
+    [x],
+    y,
+    (g, [sy]) => [
+      isGradEnabled() ? mul(g, mul(sy, sub(mul(sy, -1), -1))) : kUnaryGrad('sigmoid', null, sy, g),
+    ],
+    [y],
+  );
 }
 
 /** Hyperbolic tangent. */
 export function tanh(x: Tensor): Tensor {
   checkTensor('tanh', x, 'float32');
   const y = kUnary('tanh', x);
-  return record('tanh', [x], y, (g, [sy]) => [
-    isGradEnabled() ? mul(g, add(neg(mul(sy, sy)), 1)) : kUnaryGrad('tanh', null, sy, g),
-  ], [y]);
+  return record(
+    'tanh',
+    [x],
+    y,
+    (g, [sy]) => [isGradEnabled() ? mul(g, add(neg(mul(sy, sy)), 1)) : kUnaryGrad('tanh', null, sy, g)],
+    [y],
+  );
 }
 
 /** GELU, PyTorch's exact form x * Φ(x) (https://arxiv.org/abs/1606.08415). */
 export function gelu(x: Tensor): Tensor {
   checkTensor('gelu', x, 'float32');
-  return record('gelu', [x], kUnary('gelu', x), (g, [sx]) => [
-    isGradEnabled() ? mul(g, geluDerivative(sx)) : kUnaryGrad('gelu', sx, null, g),
-  ], [x]);
+  return record(
+    'gelu',
+    [x],
+    kUnary('gelu', x),
+    (g, [sx]) => [isGradEnabled() ? mul(g, geluDerivative(sx)) : kUnaryGrad('gelu', sx, null, g)],
+    [x],
+  );
 }
 
 /** GELU'(x) = Φ(x) + x φ(x), differentiable: GELU''(x) = φ(x) (2 - x²). */
@@ -260,39 +333,52 @@ function geluDerivative(x: Tensor): Tensor {
   const ones = noGrad(() => onesLike(x));
   const d = kUnaryGrad('gelu', x, null, ones);
   ones.dispose();
-  return record('geluDerivative', [x], d, (g, [sx]) => {
-    const phi = mul(exp(mul(mul(sx, sx), -0.5)), 1 / Math.sqrt(2 * Math.PI));
-    return [mul(g, mul(phi, add(neg(mul(sx, sx)), 2)))];
-  }, [x]);
+  return record(
+    'geluDerivative',
+    [x],
+    d,
+    (g, [sx]) => {
+      const phi = mul(exp(mul(mul(sx, sx), -0.5)), 1 / Math.sqrt(2 * Math.PI));
+      return [mul(g, mul(phi, add(neg(mul(sx, sx)), 2)))];
+    },
+    [x],
+  );
 }
 
 /** Clamps to [min, max] (either bound optional); the gradient passes where x is inside. */
 export function clamp(x: Tensor, min?: number, max?: number): Tensor {
   checkTensor('clamp', x, 'float32');
-  if (min === undefined && max === undefined) throw new Error('clamp: at least one of min and max must be given');
+  if (min === undefined && max === undefined)
+    throw new Error('clamp: at least one of min and max must be given');
   const lo = min ?? -Infinity;
   const hi = max ?? Infinity;
   if (lo > hi) throw new Error(`clamp: min ${lo} is greater than max ${hi}`);
   const out = empty(x.shape);
   k.clamp(x.ptr, out.ptr, x.size, lo, hi);
-  return record('clamp', [x], out, (g, [sx]) => {
-    if (!isGradEnabled()) {
-      const dx = empty(g.shape);
-      k.clampBackward(sx.ptr, g.ptr, dx.ptr, g.size, lo, hi);
-      return [dx];
-    }
-    const inside = noGrad(() => {
-      const a = compare('ge', sx, lo);
-      const b = compare('le', sx, hi);
-      const m = mul(a, b);
-      a.dispose();
-      b.dispose();
-      return m;
-    });
-    const r = mul(g, inside);
-    inside.dispose();
-    return [r];
-  }, [x]);
+  return record(
+    'clamp',
+    [x],
+    out,
+    (g, [sx]) => {
+      if (!isGradEnabled()) {
+        const dx = empty(g.shape);
+        k.clampBackward(sx.ptr, g.ptr, dx.ptr, g.size, lo, hi);
+        return [dx];
+      }
+      const inside = noGrad(() => {
+        const a = compare('ge', sx, lo);
+        const b = compare('le', sx, hi);
+        const m = mul(a, b);
+        a.dispose();
+        b.dispose();
+        return m;
+      });
+      const r = mul(g, inside);
+      inside.dispose();
+      return [r];
+    },
+    [x],
+  );
 }
 
 /** A copy that stays in the graph (gradient passes through unchanged). */

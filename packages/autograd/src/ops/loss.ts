@@ -16,7 +16,10 @@ export interface CrossEntropyOptions {
   labelSmoothing?: number;
 }
 
-function labelTensor(labels: Tensor | Int32Array | readonly number[], rows: number): { t: Tensor; owned: boolean } {
+function labelTensor(
+  labels: Tensor | Int32Array | readonly number[],
+  rows: number,
+): { t: Tensor; owned: boolean } {
   if (labels instanceof Tensor || (labels as { isTensor?: boolean }).isTensor) {
     const t = labels as Tensor;
     checkTensor('crossEntropy', t, 'int32', 'labels');
@@ -55,9 +58,11 @@ export function crossEntropy(
   options: CrossEntropyOptions = {},
 ): Tensor {
   checkTensor('crossEntropy', logits, 'float32', 'logits');
-  if (logits.rank !== 2) throw new Error(`crossEntropy: logits must be [batch, classes], got ${fmt(logits.shape)}`);
+  if (logits.rank !== 2)
+    throw new Error(`crossEntropy: logits must be [batch, classes], got ${fmt(logits.shape)}`);
   const smoothing = options.labelSmoothing ?? 0;
-  if (!(smoothing >= 0 && smoothing <= 1)) throw new Error(`crossEntropy: labelSmoothing must be in [0, 1], got ${smoothing}`);
+  if (!(smoothing >= 0 && smoothing <= 1))
+    throw new Error(`crossEntropy: labelSmoothing must be in [0, 1], got ${smoothing}`);
   const [rows, cols] = logits.shape;
   if (rows === 0) throw new Error('crossEntropy: empty batch');
   const { t: lab, owned } = labelTensor(labels, rows);
@@ -72,22 +77,28 @@ export function crossEntropy(
   }
   const loss = empty([]);
   k.fillF32(loss.ptr, 1, lossValue);
-  const out = record('crossEntropy', [logits], loss, (g, [sp, sl, sx]) => {
-    if (!isGradEnabled()) {
-      const dx = empty(sp.shape);
-      k.softmaxCrossEntropyBackward(sp.ptr, sl.ptr, rows, cols, g.item(), dx.ptr, smoothing);
-      return [dx];
-    }
-    // Differentiable form for higher-order gradients: (softmax(x) - target) * g / rows.
-    const target = empty([rows, cols]);
-    const zeros = empty([rows, cols]);
-    k.fillF32(zeros.ptr, zeros.size, 0);
-    k.softmaxCrossEntropyBackward(zeros.ptr, sl.ptr, rows, cols, -rows, target.ptr, smoothing);
-    zeros.dispose();
-    const r = mul(sub(softmax(sx), target), mul(g, 1 / rows));
-    target.dispose();
-    return [r];
-  }, [probs, lab, logits]);
+  const out = record(
+    'crossEntropy',
+    [logits],
+    loss,
+    (g, [sp, sl, sx]) => {
+      if (!isGradEnabled()) {
+        const dx = empty(sp.shape);
+        k.softmaxCrossEntropyBackward(sp.ptr, sl.ptr, rows, cols, g.item(), dx.ptr, smoothing);
+        return [dx];
+      }
+      // Differentiable form for higher-order gradients: (softmax(x) - target) * g / rows.
+      const target = empty([rows, cols]);
+      const zeros = empty([rows, cols]);
+      k.fillF32(zeros.ptr, zeros.size, 0);
+      k.softmaxCrossEntropyBackward(zeros.ptr, sl.ptr, rows, cols, -rows, target.ptr, smoothing);
+      zeros.dispose();
+      const r = mul(sub(softmax(sx), target), mul(g, 1 / rows));
+      target.dispose();
+      return [r];
+    },
+    [probs, lab, logits],
+  );
   probs.dispose();
   if (owned) lab.dispose();
   return out;
@@ -97,7 +108,9 @@ function checkPair(op: string, input: Tensor, target: Tensor): void {
   checkTensor(op, input, 'float32', 'input');
   checkTensor(op, target, 'float32', 'target');
   if (input.shape.join() !== target.shape.join()) {
-    throw new Error(`${op}: input ${fmt(input.shape)} and target ${fmt(target.shape)} must have the same shape`);
+    throw new Error(
+      `${op}: input ${fmt(input.shape)} and target ${fmt(target.shape)} must have the same shape`,
+    );
   }
 }
 

@@ -20,7 +20,9 @@ export function mm(a: Tensor, b: Tensor, transA = false, transB = false, bias?: 
   const A = dims(a, transA);
   const B = dims(b, transB);
   if (A.cols !== B.rows) {
-    throw new Error(`matmul: inner dimensions differ: ${fmt(a.shape)}${transA ? 'ᵀ' : ''} @ ${fmt(b.shape)}${transB ? 'ᵀ' : ''}`);
+    throw new Error(
+      `matmul: inner dimensions differ: ${fmt(a.shape)}${transA ? 'ᵀ' : ''} @ ${fmt(b.shape)}${transB ? 'ᵀ' : ''}`,
+    );
   }
   if (A.batch !== B.batch && A.batch !== 1 && B.batch !== 1) {
     throw new Error(`matmul: batch sizes differ: ${fmt(a.shape)} @ ${fmt(b.shape)}`);
@@ -49,11 +51,17 @@ export function mm(a: Tensor, b: Tensor, transA = false, transB = false, bias?: 
   const as = a.shape;
   const bs = b.shape;
   const inputs = bias ? [a, b, bias] : [a, b];
-  return record('matmul', inputs, out, (g, [sa, sb]) => [
-    a.requiresGrad ? sumTo(transA ? mm(sb, g, transB, true) : mm(g, sb, false, !transB), as) : null,
-    b.requiresGrad ? sumTo(transB ? mm(g, sa, true, transA) : mm(sa, g, !transA, false), bs) : null,
-    bias?.requiresGrad ? sumTo(g, bias.shape) : null,
-  ], [a, b]);
+  return record(
+    'matmul',
+    inputs,
+    out,
+    (g, [sa, sb]) => [
+      a.requiresGrad ? sumTo(transA ? mm(sb, g, transB, true) : mm(g, sb, false, !transB), as) : null,
+      b.requiresGrad ? sumTo(transB ? mm(g, sa, true, transA) : mm(sa, g, !transA, false), bs) : null,
+      bias?.requiresGrad ? sumTo(g, bias.shape) : null,
+    ],
+    [a, b],
+  );
 }
 
 function checkMatmul(op: string, a: Tensor, b: Tensor): void {
@@ -61,7 +69,9 @@ function checkMatmul(op: string, a: Tensor, b: Tensor): void {
   checkTensor(op, b, 'float32', 'second operand');
   for (const t of [a, b]) {
     if (t.rank !== 2 && t.rank !== 3) {
-      throw new Error(`${op}: operands must be 2-D or 3-D (batched), got shapes ${fmt(a.shape)} and ${fmt(b.shape)}`);
+      throw new Error(
+        `${op}: operands must be 2-D or 3-D (batched), got shapes ${fmt(a.shape)} and ${fmt(b.shape)}`,
+      );
     }
   }
 }
@@ -71,7 +81,8 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   checkMatmul('matmul', a, b);
   if (a.rank === 3 && b.rank === 2) {
     const [bt, m, kk] = a.shape;
-    if (kk !== b.shape[0]) throw new Error(`matmul: inner dimensions differ: ${fmt(a.shape)} @ ${fmt(b.shape)}`);
+    if (kk !== b.shape[0])
+      throw new Error(`matmul: inner dimensions differ: ${fmt(a.shape)} @ ${fmt(b.shape)}`);
     const a2 = reshape(a, [bt * m, kk]);
     const y = mm(a2, b);
     const out = reshape(y, [bt, m, b.shape[1]]);
@@ -92,10 +103,14 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   checkMatmul('linear', x, weight);
   if (x.rank !== 2 || weight.rank !== 2) {
-    throw new Error(`linear: expected x [batch, in] and weight [out, in], got ${fmt(x.shape)} and ${fmt(weight.shape)}`);
+    throw new Error(
+      `linear: expected x [batch, in] and weight [out, in], got ${fmt(x.shape)} and ${fmt(weight.shape)}`,
+    );
   }
   if (x.shape[1] !== weight.shape[1]) {
-    throw new Error(`linear: x has ${x.shape[1]} features but weight ${fmt(weight.shape)} expects ${weight.shape[1]}`);
+    throw new Error(
+      `linear: x has ${x.shape[1]} features but weight ${fmt(weight.shape)} expects ${weight.shape[1]}`,
+    );
   }
   if (bias) {
     checkTensor('linear', bias, 'float32', 'bias');

@@ -56,24 +56,35 @@ export function min(x: Tensor, axis?: number | number[], keepDim = false): Tenso
   return extreme('min', x, axis, keepDim);
 }
 
-function extreme(op: 'max' | 'min', x: Tensor, axis: number | number[] | undefined, keepDim: boolean): Tensor {
+function extreme(
+  op: 'max' | 'min',
+  x: Tensor,
+  axis: number | number[] | undefined,
+  keepDim: boolean,
+): Tensor {
   checkTensor(op, x, 'float32');
   const axes = normAxes(op, axis, x.rank);
   const { out, kept } = kReduce(op, op, x, axes, keepDim);
   const xs = x.shape;
-  return record(op, [x], out, (g, [sx, sy]) => {
-    const share = noGrad(() => {
-      const yb = expand(reshape(sy, kept), xs);
-      const mask = compare('eq', sx, yb);
-      const count = expand(sumKeep(mask, axes, kept), xs);
-      const s = div(mask, count);
-      for (const t of [yb, mask, count]) t.dispose();
-      return s;
-    });
-    const r = mul(expand(reshape(g, kept), xs), share);
-    share.dispose();
-    return [r];
-  }, [x, out]);
+  return record(
+    op,
+    [x],
+    out,
+    (g, [sx, sy]) => {
+      const share = noGrad(() => {
+        const yb = expand(reshape(sy, kept), xs);
+        const mask = compare('eq', sx, yb);
+        const count = expand(sumKeep(mask, axes, kept), xs);
+        const s = div(mask, count);
+        for (const t of [yb, mask, count]) t.dispose();
+        return s;
+      });
+      const r = mul(expand(reshape(g, kept), xs), share);
+      share.dispose();
+      return [r];
+    },
+    [x, out],
+  );
 }
 
 function sumKeep(x: Tensor, axes: number[], kept: number[]): Tensor {
@@ -97,9 +108,14 @@ function argExtreme(op: 'argmax' | 'argmin', x: Tensor, axis: number | undefined
   const shape = axis === undefined ? [x.size] : (x.shape as number[]);
   const a = axis === undefined ? 0 : normAxis(op, axis, x.rank);
   if (shape[a] === 0) throw new Error(`${op}: cannot take ${op} over an empty axis (shape ${fmt(x.shape)})`);
-  const final = axis === undefined ? (keepDim ? x.shape.map(() => 1) : []) : keepDim
-    ? shape.map((d, i) => (i === a ? 1 : d))
-    : shape.filter((_, i) => i !== a);
+  const final =
+    axis === undefined
+      ? keepDim
+        ? x.shape.map(() => 1)
+        : []
+      : keepDim
+        ? shape.map((d, i) => (i === a ? 1 : d))
+        : shape.filter((_, i) => i !== a);
   const out = empty(final, 'int32');
   (op === 'argmax' ? k.argmax : k.argmin)(x.ptr, shape, a, out.ptr);
   return out;

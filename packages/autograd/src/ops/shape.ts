@@ -3,7 +3,16 @@
 import * as k from '@asgrad/kernels';
 import { heap } from '@asgrad/kernels';
 import { record } from '../graph.js';
-import { broadcastShapes, broadcastStrides, checkShape, contiguousStrides, fmt, normAxis, numel, sameShape } from '../shape.js';
+import {
+  broadcastShapes,
+  broadcastStrides,
+  checkShape,
+  contiguousStrides,
+  fmt,
+  normAxis,
+  numel,
+  sameShape,
+} from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { sumTo } from './reduce.js';
 import { checkTensor, empty } from './util.js';
@@ -13,17 +22,22 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   checkTensor('reshape', x);
   const target = [...shape];
   const free = target.indexOf(-1);
-  if (free !== target.lastIndexOf(-1)) throw new Error(`reshape: only one dimension can be -1, got ${fmt(shape)}`);
+  if (free !== target.lastIndexOf(-1))
+    throw new Error(`reshape: only one dimension can be -1, got ${fmt(shape)}`);
   if (free >= 0) {
     const rest = numel(target.filter((_, i) => i !== free));
     if (rest === 0 || x.size % rest !== 0) {
-      throw new Error(`reshape: cannot reshape tensor of shape ${fmt(x.shape)} (${x.size} elements) into ${fmt(shape)}`);
+      throw new Error(
+        `reshape: cannot reshape tensor of shape ${fmt(x.shape)} (${x.size} elements) into ${fmt(shape)}`,
+      );
     }
     target[free] = x.size / rest;
   }
   checkShape('reshape', target);
   if (numel(target) !== x.size) {
-    throw new Error(`reshape: cannot reshape tensor of shape ${fmt(x.shape)} (${x.size} elements) into ${fmt(shape)}`);
+    throw new Error(
+      `reshape: cannot reshape tensor of shape ${fmt(x.shape)} (${x.size} elements) into ${fmt(shape)}`,
+    );
   }
   const out = new Tensor(x.storage.retain(), target, x.dtype);
   const xs = x.shape;
@@ -44,13 +58,20 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
 /** Reorders dimensions: output dim i is input dim dims[i]. */
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
   checkTensor('permute', x);
-  if (dims.length !== x.rank) throw new Error(`permute: got ${dims.length} dims [${dims.join(',')}] for a tensor of rank ${x.rank}`);
+  if (dims.length !== x.rank)
+    throw new Error(`permute: got ${dims.length} dims [${dims.join(',')}] for a tensor of rank ${x.rank}`);
   const p = dims.map((d) => normAxis('permute', d, x.rank));
   if (new Set(p).size !== p.length) throw new Error(`permute: repeated dimension in [${dims.join(',')}]`);
   const strides = contiguousStrides(x.shape);
   const shape = p.map((d) => x.shape[d]);
   const out = empty(shape, x.dtype);
-  k.stridedCopy32(x.ptr, 0, out.ptr, shape, p.map((d) => strides[d]));
+  k.stridedCopy32(
+    x.ptr,
+    0,
+    out.ptr,
+    shape,
+    p.map((d) => strides[d]),
+  );
   const inverse = new Array<number>(p.length);
   p.forEach((d, i) => {
     inverse[d] = i;
@@ -61,7 +82,8 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
 /** Swaps two dimensions (the last two by default). */
 export function transpose(x: Tensor, dim0 = -2, dim1 = -1): Tensor {
   checkTensor('transpose', x);
-  if (x.rank < 2 && dim0 === -2 && dim1 === -1) throw new Error(`transpose: tensor of rank ${x.rank} has no two dims to swap`);
+  if (x.rank < 2 && dim0 === -2 && dim1 === -1)
+    throw new Error(`transpose: tensor of rank ${x.rank} has no two dims to swap`);
   const a = normAxis('transpose', dim0, x.rank);
   const b = normAxis('transpose', dim1, x.rank);
   const dims = x.shape.map((_, i) => i);
@@ -75,7 +97,8 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
   checkTensor('expand', x);
   if (sameShape(x.shape, shape)) return x;
   const target = broadcastShapes('expand', x.shape, shape);
-  if (!sameShape(target, shape)) throw new Error(`expand: cannot expand shape ${fmt(x.shape)} to ${fmt(shape)}`);
+  if (!sameShape(target, shape))
+    throw new Error(`expand: cannot expand shape ${fmt(x.shape)} to ${fmt(shape)}`);
   const out = empty(shape, x.dtype);
   k.stridedCopy32(x.ptr, 0, out.ptr, [...shape], broadcastStrides(x.shape, shape));
   const xs = x.shape;
@@ -85,10 +108,17 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
 /** Removes size-1 dimensions (all of them, or only `axis`). */
 export function squeeze(x: Tensor, axis?: number): Tensor {
   checkTensor('squeeze', x);
-  if (axis === undefined) return reshape(x, x.shape.filter((d) => d !== 1));
+  if (axis === undefined)
+    return reshape(
+      x,
+      x.shape.filter((d) => d !== 1),
+    );
   const a = normAxis('squeeze', axis, x.rank);
   if (x.shape[a] !== 1) return reshape(x, x.shape);
-  return reshape(x, x.shape.filter((_, i) => i !== a));
+  return reshape(
+    x,
+    x.shape.filter((_, i) => i !== a),
+  );
 }
 
 /** Inserts a size-1 dimension at `axis`. */
@@ -103,17 +133,20 @@ export function unsqueeze(x: Tensor, axis: number): Tensor {
 type Range = [number, number] | number | null;
 
 function resolveRanges(op: string, shape: readonly number[], ranges: readonly Range[]) {
-  if (ranges.length > shape.length) throw new Error(`${op}: ${ranges.length} ranges for a tensor of rank ${shape.length}`);
+  if (ranges.length > shape.length)
+    throw new Error(`${op}: ${ranges.length} ranges for a tensor of rank ${shape.length}`);
   return shape.map((d, i) => {
     const r = ranges[i] ?? null;
     if (r === null) return { start: 0, len: d, drop: false };
     if (typeof r === 'number') {
       const idx = r < 0 ? r + d : r;
-      if (!Number.isInteger(r) || idx < 0 || idx >= d) throw new Error(`${op}: index ${r} is out of range for axis ${i} of size ${d}`);
+      if (!Number.isInteger(r) || idx < 0 || idx >= d)
+        throw new Error(`${op}: index ${r} is out of range for axis ${i} of size ${d}`);
       return { start: idx, len: 1, drop: true };
     }
     let [s, e] = r;
-    if (!Number.isInteger(s) || !Number.isInteger(e)) throw new Error(`${op}: range [${s}, ${e}] on axis ${i} must be integers`);
+    if (!Number.isInteger(s) || !Number.isInteger(e))
+      throw new Error(`${op}: range [${s}, ${e}] on axis ${i} must be integers`);
     if (s < 0) s += d;
     if (e < 0) e += d;
     s = Math.min(Math.max(s, 0), d);
@@ -134,7 +167,14 @@ export function slice(x: Tensor, ranges: readonly Range[]): Tensor {
   const finalShape = inner.filter((_, i) => !rs[i].drop);
   const shaped = sameShape(finalShape, inner) ? out : reshapeOwned(out, finalShape);
   const xs = x.shape;
-  return record('slice', [x], shaped, (g) => [sliceBackward(g, xs, rs.map((r) => r.start), inner)]);
+  return record('slice', [x], shaped, (g) => [
+    sliceBackward(
+      g,
+      xs,
+      rs.map((r) => r.start),
+      inner,
+    ),
+  ]);
 }
 
 function reshapeOwned(t: Tensor, shape: number[]): Tensor {
@@ -150,11 +190,25 @@ function sliceBackward(g: Tensor, shape: readonly number[], starts: number[], in
   k.fillF32(out.ptr, out.size, 0);
   scatterBlock(gi.ptr, out.ptr, shape, starts, inner);
   const gs = g.shape;
-  return record('sliceBackward', [gi], out, (gg) => [reshape(slice(gg, starts.map((s, i) => [s, s + inner[i]])), gs)]);
+  return record('sliceBackward', [gi], out, (gg) => [
+    reshape(
+      slice(
+        gg,
+        starts.map((s, i) => [s, s + inner[i]]),
+      ),
+      gs,
+    ),
+  ]);
 }
 
 /** Copies a contiguous block of shape `inner` into `dst` (shape `shape`) at `starts`, row by row. */
-function scatterBlock(src: number, dst: number, shape: readonly number[], starts: number[], inner: number[]): void {
+function scatterBlock(
+  src: number,
+  dst: number,
+  shape: readonly number[],
+  starts: number[],
+  inner: number[],
+): void {
   const f32 = heap().f32();
   const strides = contiguousStrides(shape);
   const rank = shape.length;
@@ -176,7 +230,11 @@ function scatterBlock(src: number, dst: number, shape: readonly number[], starts
 }
 
 /** Entries along `axis` picked by `indices` (PyTorch's index_select). */
-export function indexSelect(x: Tensor, axis: number, indices: readonly number[] | Int32Array | Tensor): Tensor {
+export function indexSelect(
+  x: Tensor,
+  axis: number,
+  indices: readonly number[] | Int32Array | Tensor,
+): Tensor {
   checkTensor('indexSelect', x);
   const a = normAxis('indexSelect', axis, x.rank);
   const idx = indices instanceof Tensor ? Array.from(indices.dataSync()) : Array.from(indices);
@@ -224,14 +282,20 @@ function indexAdd(g: Tensor, shape: readonly number[], a: number, idx: number[])
 
 /** Joins tensors along an existing axis. */
 export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
-  if (!Array.isArray(tensors) || tensors.length === 0) throw new Error('concat: needs a non-empty array of tensors');
+  if (!Array.isArray(tensors) || tensors.length === 0)
+    throw new Error('concat: needs a non-empty array of tensors');
   tensors.forEach((t, i) => checkTensor('concat', t, undefined, `tensor ${i}`));
   const first = tensors[0];
   const a = normAxis('concat', axis, first.rank);
   for (const t of tensors) {
-    const ok = t.rank === first.rank && t.dtype === first.dtype && t.shape.every((d: number, i: number) => i === a || d === first.shape[i]);
+    const ok =
+      t.rank === first.rank &&
+      t.dtype === first.dtype &&
+      t.shape.every((d: number, i: number) => i === a || d === first.shape[i]);
     if (!ok) {
-      throw new Error(`concat: shapes ${tensors.map((u) => fmt(u.shape)).join(', ')} (${tensors.map((u) => u.dtype).join(', ')}) differ outside axis ${a}`);
+      throw new Error(
+        `concat: shapes ${tensors.map((u) => fmt(u.shape)).join(', ')} (${tensors.map((u) => u.dtype).join(', ')}) differ outside axis ${a}`,
+      );
     }
   }
   const shape = [...first.shape];
@@ -245,7 +309,8 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   for (const t of tensors) {
     const run = t.shape[a] * inner;
     const t0 = t.ptr >>> 2;
-    for (let o = 0; o < outer; o++) buf.copyWithin(o0 + o * shape[a] * inner + at, t0 + o * run, t0 + (o + 1) * run);
+    for (let o = 0; o < outer; o++)
+      buf.copyWithin(o0 + o * shape[a] * inner + at, t0 + o * run, t0 + (o + 1) * run);
     at += run;
   }
   const offsets: number[] = [];
@@ -255,17 +320,29 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
     start += t.shape[a];
   }
   return record('concat', tensors, out, (g) =>
-    tensors.map((t, i) => (t.requiresGrad ? slice(g, shape.map((_: number, d: number): Range => (d === a ? [offsets[i], offsets[i] + t.shape[a]] : null))) : null)),
+    tensors.map((t, i) =>
+      t.requiresGrad
+        ? slice(
+            g,
+            shape.map(
+              (_: number, d: number): Range => (d === a ? [offsets[i], offsets[i] + t.shape[a]] : null),
+            ),
+          )
+        : null,
+    ),
   );
 }
 
 /** Stacks same-shaped tensors along a new axis. */
 export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
-  if (!Array.isArray(tensors) || tensors.length === 0) throw new Error('stack: needs a non-empty array of tensors');
+  if (!Array.isArray(tensors) || tensors.length === 0)
+    throw new Error('stack: needs a non-empty array of tensors');
   tensors.forEach((t, i) => checkTensor('stack', t, undefined, `tensor ${i}`));
   for (const t of tensors) {
     if (!sameShape(t.shape, tensors[0].shape)) {
-      throw new Error(`stack: all tensors must have the same shape, got ${tensors.map((u) => fmt(u.shape)).join(', ')}`);
+      throw new Error(
+        `stack: all tensors must have the same shape, got ${tensors.map((u) => fmt(u.shape)).join(', ')}`,
+      );
     }
   }
   const a = normAxis('stack', axis, tensors[0].rank + 1);

@@ -33,12 +33,18 @@ export function softmax(x: Tensor, axis = -1): Tensor {
     const { rows, cols } = lastAxis(t);
     const y = empty(t.shape);
     k.softmax(t.ptr, y.ptr, rows, cols);
-    return record('softmax', [t], y, (g, [sy]) => {
-      if (isGradEnabled()) return [mul(sy, sub(g, sum(mul(g, sy), -1, true)))];
-      const dx = empty(g.shape);
-      k.softmaxBackward(sy.ptr, g.ptr, dx.ptr, rows, cols);
-      return [dx];
-    }, [y]);
+    return record(
+      'softmax',
+      [t],
+      y,
+      (g, [sy]) => {
+        if (isGradEnabled()) return [mul(sy, sub(g, sum(mul(g, sy), -1, true)))];
+        const dx = empty(g.shape);
+        k.softmaxBackward(sy.ptr, g.ptr, dx.ptr, rows, cols);
+        return [dx];
+      },
+      [y],
+    );
   });
 }
 
@@ -48,11 +54,17 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
     const { rows, cols } = lastAxis(t);
     const y = empty(t.shape);
     k.logSoftmax(t.ptr, y.ptr, rows, cols);
-    return record('logSoftmax', [t], y, (g, [sy]) => {
-      if (isGradEnabled()) return [sub(g, mul(exp(sy), sum(g, -1, true)))];
-      const dx = empty(g.shape);
-      k.logSoftmaxBackward(sy.ptr, g.ptr, dx.ptr, rows, cols);
-      return [dx];
-    }, [y]);
+    return record(
+      'logSoftmax',
+      [t],
+      y,
+      (g, [sy]) => {
+        if (isGradEnabled()) return [sub(g, mul(exp(sy), sum(g, -1, true)))];
+        const dx = empty(g.shape);
+        k.logSoftmaxBackward(sy.ptr, g.ptr, dx.ptr, rows, cols);
+        return [dx];
+      },
+      [y],
+    );
   });
 }

@@ -18,7 +18,9 @@ export function checkTensor(op: string, t: unknown, dtype?: DType, what = 'input
   const tt = t as Tensor;
   if (tt.isDisposed) throw new Error(`${op}: ${what} of shape ${fmt(tt.shape)} has been disposed`);
   if (dtype && tt.dtype !== dtype) {
-    throw new Error(`${op}: ${what} must be ${dtype}, got ${tt.dtype} (shape ${fmt(tt.shape)})${dtype === 'float32' ? '; cast with .float()' : ''}`);
+    throw new Error(
+      `${op}: ${what} must be ${dtype}, got ${tt.dtype} (shape ${fmt(tt.shape)})${dtype === 'float32' ? '; cast with .float()' : ''}`,
+    );
   }
 }
 

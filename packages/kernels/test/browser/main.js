@@ -16,5 +16,5 @@ try {
     isolated: self.crossOriginIsolated,
   };
 } catch (e) {
-  window.__result = { error: String(e && e.stack ? e.stack : e) };
+  window.__result = { error: String(e?.stack ? e.stack : e) };
 }

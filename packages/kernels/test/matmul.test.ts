@@ -1,0 +1,279 @@
+// The GEMM against a float64 reference, on every kernel build: the loaded one through the
+// public wrapper, and both binaries (SIMD128 and relaxed-SIMD) called directly.
+import { setFlagsFromString } from 'node:v8';
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as binaries from '../build/wasm.js';
+import { Allocator, heap, type Kernel, kernelInfo, type MatmulArgs, matmul, ready } from '../src/index.js';
+
+const SIZES = [1, 2, 3, 4, 5, 7, 8, 9, 13, 17, 31, 33, 64, 65, 100, 130];
+
+/** A kernel build the same cases run on. */
+interface Build {
+  name: string;
+  heap: Allocator;
+  run(args: MatmulArgs): void;
+}
+
+/** Instantiates one binary on its own memory and calls matmul_f32 as the wrapper does. */
+function rawBuild(name: string, b64: string): Build {
+  const module = new WebAssembly.Module(Buffer.from(b64, 'base64'));
+  const memory = new WebAssembly.Memory({ initial: 64 });
+  const ex = new WebAssembly.Instance(module, { env: { memory } }).exports as Record<string, Kernel>;
+  const h = new Allocator(memory, (ex.heap_base() + 15) & ~15);
+  return {
+    name,
+    heap: h,
+    run(x) {
+      const batch = x.batch ?? 1;
+      const flags =
+        (x.transA ? 1 : 0) | (x.transB ? 2 : 0) | (x.accumulate ? 4 : 0) | (x.bias !== undefined ? 8 : 0);
+      const bytes = ex.matmul_f32_pack_bytes(x.m * batch, x.n, x.k);
+      const pack = h.alloc(bytes);
+      // Scratch is never zeroed: poison it to show the kernel reads nothing it did not write.
+      h.f32().fill(Number.NaN, pack / 4, (pack + bytes) / 4);
+      ex.matmul_f32(
+        x.a,
+        x.b,
+        x.out,
+        x.bias ?? 0,
+        x.m,
+        x.n,
+        x.k,
+        flags,
+        batch,
+        x.strideA ?? x.m * x.k,
+        x.strideB ?? x.k * x.n,
+        x.strideOut ?? x.m * x.n,
+        pack,
+      );
+      h.free(pack);
+    },
+  };
+}
+
+const builds: Build[] = [];
+
+beforeAll(async () => {
+  await ready();
+  builds.push({ name: `wrapper (${kernelInfo().simd})`, heap: heap(), run: matmul });
+  builds.push(rawBuild('simd128', binaries.simd128));
+  // Node 20 validates relaxed-SIMD only behind a flag; this test process turns it on (after
+  // the loader chose its build) so the relaxed binary is tested on every Node version.
+  setFlagsFromString('--experimental-wasm-relaxed-simd');
+  builds.push(rawBuild('relaxed', binaries.relaxed));
+});
+
+interface Case {
+  m: number;
+  n: number;
+  k: number;
+  transA: boolean;
+  transB: boolean;
+  bias: boolean;
+  accumulate: boolean;
+  batch: number;
+  strideA: number;
+  strideB: number;
+  strideOut: number;
+}
+
+function dense(m: number, n: number, k: number, transA: boolean, transB: boolean): Case {
+  return {
+    m,
+    n,
+    k,
+    transA,
+    transB,
+    bias: false,
+    accumulate: false,
+    batch: 1,
+    strideA: m * k,
+    strideB: k * n,
+    strideOut: m * n,
+  };
+}
+
+const span = (c: Case, stride: number, size: number) => (c.batch - 1) * stride + size;
+
+function random(n: number, rnd: () => number): Float32Array {
+  return Float32Array.from({ length: n }, () => rnd() * 2 - 1);
+}
+
+/** A small seeded generator, so a failing case can be replayed. */
+function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+/**
+ * The product in float64, batch entries applied in order (so a shared output accumulates),
+ * and for every output element a bound on its rounding error: the sum of the magnitudes it
+ * is made of times (number of terms) · 2^-23.
+ */
+function reference(c: Case, A: Float32Array, B: Float32Array, bias: Float32Array, C0: Float32Array) {
+  const out = Float64Array.from(C0);
+  const mag = new Float64Array(C0.length);
+  for (let t = 0; t < c.batch; t++) {
+    const a0 = t * c.strideA;
+    const b0 = t * c.strideB;
+    const o0 = t * c.strideOut;
+    for (let i = 0; i < c.m; i++) {
+      for (let j = 0; j < c.n; j++) {
+        let s = 0;
+        let sAbs = 0;
+        for (let p = 0; p < c.k; p++) {
+          const av = A[a0 + (c.transA ? p * c.m + i : i * c.k + p)];
+          const bv = B[b0 + (c.transB ? j * c.k + p : p * c.n + j)];
+          s += av * bv;
+          sAbs += Math.abs(av * bv);
+        }
+        if (c.bias) {
+          s += bias[j];
+          sAbs += Math.abs(bias[j]);
+        }
+        const o = o0 + i * c.n + j;
+        if (c.accumulate) {
+          mag[o] += Math.abs(out[o]) + sAbs;
+          out[o] += s;
+        } else {
+          mag[o] = sAbs;
+          out[o] = s;
+        }
+      }
+    }
+  }
+  const terms = c.k + 2 * c.batch + 2;
+  return { out, tol: mag.map((v) => v * terms * 2 ** -23) };
+}
+
+/** Runs one case on every build and checks the whole output block, gaps included. */
+function check(c: Case, seed: number): void {
+  const rnd = lcg(seed);
+  const A = random(span(c, c.strideA, c.m * c.k), rnd);
+  const B = random(span(c, c.strideB, c.k * c.n), rnd);
+  const bias = random(c.n, rnd);
+  const C0 = random(span(c, c.strideOut, c.m * c.n), rnd);
+  const want = reference(c, A, B, bias, C0);
+  for (const build of builds) {
+    const h = build.heap;
+    const put = (data: Float32Array) => {
+      const p = h.alloc(Math.max(4, data.length * 4));
+      h.f32().set(data, p / 4);
+      return p;
+    };
+    const [pa, pb, pbias, pout] = [put(A), put(B), put(bias), put(C0)];
+    build.run({ ...c, a: pa, b: pb, out: pout, bias: c.bias ? pbias : undefined });
+    const got = h.f32().subarray(pout / 4, pout / 4 + C0.length);
+    for (let i = 0; i < C0.length; i++) {
+      if (!(Math.abs(got[i] - want.out[i]) <= want.tol[i])) {
+        expect.fail(
+          `${build.name}: ${JSON.stringify(c)} seed ${seed}: out[${i}] = ${got[i]}, want ${want.out[i]} ± ${want.tol[i]}`,
+        );
+      }
+    }
+    for (const p of [pa, pb, pbias, pout]) h.free(p);
+  }
+}
+
+describe('matmul_f32 against a float64 reference', () => {
+  const forms = [
+    [false, false],
+    [false, true],
+    [true, false],
+    [true, true],
+  ] as const;
+
+  for (const [transA, transB] of forms) {
+    it(`${transA ? 'Aᵀ' : 'A'}·${transB ? 'Bᵀ' : 'B'}: every m, n in ${SIZES.length} sizes, k cycling through them`, () => {
+      SIZES.forEach((m, i) => {
+        SIZES.forEach((n, j) => {
+          const k = SIZES[(i + 3 * j) % SIZES.length];
+          check(dense(m, n, k, transA, transB), i * 100 + j);
+        });
+      });
+    });
+  }
+
+  it('fuses bias and accumulate across packing blocks in every dimension', () => {
+    // 133 rows > one block of A rows, 1030 columns > one block of B columns, k = 520 is
+    // three blocks of depth: bias must be added once and every depth block accumulated.
+    // Narrow outputs (n = 10, 12) run with the operands exchanged and the tile transposed.
+    const shapes = [
+      [133, 24, 40],
+      [5, 1030, 40],
+      [9, 17, 520],
+      [128, 12, 40],
+      [1030, 10, 40],
+      [133, 10, 520],
+    ];
+    for (const [transA, transB] of forms) {
+      for (const [m, n, k] of shapes)
+        check({ ...dense(m, n, k, transA, transB), bias: true, accumulate: true }, m);
+    }
+    check({ ...dense(133, 1030, 260, false, true), bias: true }, 8);
+  });
+
+  it('handles bias, accumulate, batches and batch strides (padded, and 0 for a, b or out)', () => {
+    const size = fc.constantFrom(...SIZES.filter((s) => s <= 65));
+    fc.assert(
+      fc.property(
+        fc.record({
+          m: size,
+          n: size,
+          k: size,
+          transA: fc.boolean(),
+          transB: fc.boolean(),
+          bias: fc.boolean(),
+          accumulate: fc.boolean(),
+          batch: fc.integer({ min: 1, max: 4 }),
+          strides: fc.constantFrom('dense', 'padded', 'shareA', 'shareB', 'shareOut'),
+        }),
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        ({ strides, ...r }, seed) => {
+          const c: Case = { ...r, strideA: r.m * r.k, strideB: r.k * r.n, strideOut: r.m * r.n };
+          if (strides === 'padded') {
+            c.strideA += 3;
+            c.strideB += 5;
+            c.strideOut += 1;
+          }
+          if (strides === 'shareA') c.strideA = 0;
+          if (strides === 'shareB') c.strideB = 0;
+          if (strides === 'shareOut') c.strideOut = 0;
+          check(c, seed);
+        },
+      ),
+      { numRuns: 120 },
+    );
+  });
+
+  it('with k = 0 writes bias (plus out when accumulating)', () => {
+    for (const [bias, accumulate] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ]) {
+      check({ ...dense(5, 9, 0, false, false), bias, accumulate }, 3);
+    }
+  });
+
+  it('never reads out unless accumulating (NaN in out does not leak)', () => {
+    for (const build of builds) {
+      const h = build.heap;
+      const [m, n, k] = [6, 11, 5];
+      const a = h.alloc(m * k * 4);
+      const b = h.alloc(k * n * 4);
+      const out = h.alloc(m * n * 4);
+      h.f32().fill(1, a / 4, a / 4 + m * k);
+      h.f32().fill(2, b / 4, b / 4 + k * n);
+      h.f32().fill(Number.NaN, out / 4, out / 4 + m * n);
+      build.run({ a, b, out, m, n, k, transB: true });
+      expect(Array.from(h.f32().subarray(out / 4, out / 4 + m * n))).toEqual(new Array(m * n).fill(10));
+      for (const p of [a, b, out]) h.free(p);
+    }
+  });
+});
