@@ -20,7 +20,7 @@ function commandLine(argv: string[]): string {
 
 function method(opts: CliOptions, reps: number, minMs: number): string {
   return [
-    `Each figure is the median (min–max) of ${reps} repetitions; a repetition is mitata's median per-call time over at least ${minMs} ms, after a warm-up.`,
+    `Each figure is the median (min–max) of ${reps} repetitions; a repetition is mitata's median per-call time over at least ${minMs} ms after a warm-up (a call of 0.5 s or more is timed once per repetition).`,
     'Peers run interleaved in one process (the order rotates each repetition), so drift on the machine falls on all of them alike.',
     `Inputs are uniform in [-1, 1) from seed ${SEED}; every peer's output is checked against asgrad's (≠ marks a mismatch).`,
     'Ratios are asgrad speed / peer speed from the medians: > 1 means asgrad is faster.',

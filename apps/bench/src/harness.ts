@@ -9,7 +9,8 @@
 // Method: every peer is warmed up first (JIT tiers, jax-js's jit compile, TF.js kernel
 // setup); then `reps` rounds each time every peer once, in an order rotated per round, so
 // drift of a shared machine lands on all peers alike. A round's figure is mitata's median
-// per-call time; the cell reports the median of the rounds with their min and max.
+// per-call time (a call of half a second or more is simply timed once per round); the cell
+// reports the median of the rounds with their min and max.
 import { measure } from 'mitata';
 import type { Stat } from './report.js';
 
@@ -70,18 +71,28 @@ export function errorText(e: unknown): string {
   return msg.split('\n')[0].slice(0, 200);
 }
 
+/**
+ * Calls at least this long (seconds) are timed one call per round without mitata: the clock
+ * is irrelevant at that length, and mitata's unmeasured first call would double the cost.
+ */
+const LONG_CALL = 0.5;
+
+async function timeOnce(run: () => unknown): Promise<number> {
+  const t0 = performance.now();
+  await run();
+  return (performance.now() - t0) / 1e3;
+}
+
 async function warmup(t: Timed, opts: TimingOptions): Promise<number> {
   await t.enter?.();
   const start = performance.now();
   let calls = 0;
   let last = 0;
   while (calls < opts.warmupCalls || performance.now() - start < opts.warmupMs) {
-    const t0 = performance.now();
-    await t.run();
-    last = (performance.now() - t0) / 1e3;
+    last = await timeOnce(t.run);
     calls++;
     // One call longer than the whole warm-up budget has warmed up enough.
-    if (last * 1e3 > opts.warmupMs && calls >= 1) break;
+    if (last * 1e3 > opts.warmupMs) break;
   }
   return last;
 }
@@ -89,11 +100,11 @@ async function warmup(t: Timed, opts: TimingOptions): Promise<number> {
 /** Times every entry, interleaved; an entry that throws is reported with its error, not dropped. */
 export async function timeInterleaved(entries: Timed[], opts: TimingOptions): Promise<Map<string, Outcome>> {
   const out = new Map<string, Outcome>();
-  const live: { t: Timed; rounds: number[]; batch: number }[] = [];
+  const live: { t: Timed; rounds: number[]; batch: number; long: boolean }[] = [];
   for (const t of entries) {
     try {
       const perCall = await warmup(t, opts);
-      live.push({ t, rounds: [], batch: batchSize(perCall) });
+      live.push({ t, rounds: [], batch: batchSize(perCall), long: perCall >= LONG_CALL });
     } catch (e) {
       out.set(t.peer, { ok: false, error: errorText(e) });
     }
@@ -104,6 +115,10 @@ export async function timeInterleaved(entries: Timed[], opts: TimingOptions): Pr
       if (out.has(e.t.peer)) continue;
       try {
         await e.t.enter?.();
+        if (e.long) {
+          e.rounds.push(await timeOnce(e.t.run));
+          continue;
+        }
         const stats = await measure(e.t.run, {
           gc: false,
           // Samples are taken until minMs have been measured; a call slower than that is one sample.

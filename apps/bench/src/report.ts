@@ -43,6 +43,8 @@ export interface SuiteResult {
   baseline?: string;
   /** Measured single-thread SIMD peak that the baseline's GFLOP/s is shown as a fraction of. */
   peakGflops?: number;
+  /** A qualification the headline ratios need (e.g. asgrad timed below its public API). */
+  caveat?: string;
   notes: string[];
   cases: CaseResult[];
 }
@@ -92,6 +94,7 @@ export function ratio(c: CaseResult, baseline: string, peer: string): number | u
 
 export interface Headline {
   suite: string;
+  caveat?: string;
   peer: string;
   /** Geometric mean of the per-case ratios. */
   geomean: number;
@@ -112,6 +115,7 @@ export function headlines(report: Report): Headline[] {
       const geomean = Math.exp(rs.reduce((a, r) => a + Math.log(r), 0) / rs.length);
       out.push({
         suite: s.suite,
+        caveat: s.caveat,
         peer,
         geomean,
         min: Math.min(...rs),
@@ -201,14 +205,17 @@ export function renderMarkdown(report: Report): string {
     '',
     `Machine: ${m.cpu}, ${m.cores} logical cores, ${fmt(m.memoryGiB)} GiB; ${m.os}; Node ${m.node} (V8 ${m.v8}); ` +
       `relaxed-SIMD ${m.relaxedSimd ? 'accepted' : 'not accepted'} by this runtime`,
-    '',
-    table(
-      ['peer', 'library', 'version', 'build'],
-      report.libraries.map((l) => [l.peer, l.name, l.version, escapeCell(l.build)]),
-    ),
-    '',
-    report.method,
   ];
+  if (report.libraries.length > 0) {
+    out.push(
+      '',
+      table(
+        ['peer', 'library', 'version', 'build'],
+        report.libraries.map((l) => [l.peer, l.name, l.version, escapeCell(l.build)]),
+      ),
+    );
+  }
+  out.push('', report.method);
   const heads = headlines(report);
   if (heads.length > 0) {
     out.push(
@@ -216,13 +223,14 @@ export function renderMarkdown(report: Report): string {
       '## Headline: asgrad speed / peer speed (> 1: asgrad faster)',
       '',
       table(
-        ['suite', 'peer', 'geometric mean', 'range', 'cases'],
+        ['suite', 'peer', 'geometric mean', 'range', 'cases', 'note'],
         heads.map((h) => [
           h.suite,
           h.peer,
           fmtRatio(h.geomean),
           `${fmtRatio(h.min)}–${fmtRatio(h.max)}`,
           String(h.cases),
+          escapeCell(h.caveat ?? ''),
         ]),
       ),
     );

@@ -59,6 +59,7 @@ const ops: SuiteResult = {
   unit: 'µs',
   peers: ['asgrad', 'peer'],
   baseline: 'asgrad',
+  caveat: 'asgrad below its API',
   notes: [],
   cases: [
     {
@@ -103,11 +104,11 @@ describe('ratios', () => {
   it('headlines give the geometric mean and range over the cases both peers ran', () => {
     const h = headlines(report);
     expect(h).toHaveLength(2);
-    expect(h[0]).toMatchObject({ suite: 'matmul', peer: 'peer', cases: 2 });
+    expect(h[0]).toMatchObject({ suite: 'matmul', peer: 'peer', cases: 2, caveat: undefined });
     expect(h[0].geomean).toBeCloseTo(4);
     expect(h[0].min).toBeCloseTo(2);
     expect(h[0].max).toBeCloseTo(8);
-    expect(h[1]).toMatchObject({ suite: 'ops', peer: 'peer', cases: 1 });
+    expect(h[1]).toMatchObject({ suite: 'ops', peer: 'peer', cases: 1, caveat: 'asgrad below its API' });
   });
 });
 
@@ -151,7 +152,8 @@ describe('renderMarkdown', () => {
   });
 
   it('puts the headline ratios before the suites', () => {
-    expect(md).toContain('| matmul | peer | 4.00× | 2.00×–8.00× | 2 |');
+    expect(md).toContain('| matmul | peer | 4.00× | 2.00×–8.00× | 2 |  |');
+    expect(md).toContain('| ops | peer | 30.0× | 30.0×–30.0× | 1 | asgrad below its API |');
     expect(md.indexOf('## Headline')).toBeLessThan(md.indexOf('## matmul'));
     expect(md.indexOf('## matmul')).toBeLessThan(md.indexOf('## ops'));
   });
@@ -160,5 +162,11 @@ describe('renderMarkdown', () => {
 describe('renderJson', () => {
   it('round-trips the report exactly', () => {
     expect(JSON.parse(renderJson(report))).toEqual(report);
+  });
+
+  it('leaves the library table out when no peer library was loaded', () => {
+    const bare = renderMarkdown({ ...report, libraries: [] });
+    expect(bare).not.toContain('| peer | library |');
+    expect(renderMarkdown(report)).toContain('| peer | library | version | build |');
   });
 });

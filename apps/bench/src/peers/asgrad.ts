@@ -40,12 +40,15 @@ async function prepareMatmul(s: MatmulSpec): Promise<Prepared> {
 /** An implementation of the `ops` suite's add for asgrad, and what the column measures. */
 export interface AddImpl {
   label: string;
+  /** What a reader of the headline ratio must know, if anything. */
+  caveat?: string;
   prepare: (s: AddSpec) => Promise<Prepared>;
 }
 
 /** The raw kernel on preallocated heap pointers: no Tensor, no allocation per call. */
 export const kernelAdd: AddImpl = {
   label: '@asgrad/kernels addF32 on preallocated heap pointers (the Tensor API is not built yet)',
+  caveat: 'asgrad timed as its raw kernel, not yet through a Tensor API as the peers are',
   prepare: async (s) => {
     const a = upload(s.a);
     const b = upload(s.b);

@@ -36,6 +36,7 @@ export const opsSuite: Suite = {
       unit: 'µs',
       peers: peers.map((p) => p.name),
       baseline: 'asgrad',
+      caveat: ASGRAD_ADD.caveat,
       notes: [
         `asgrad: ${ASGRAD_ADD.label}.`,
         'TF.js: `tf.add(a, b)` with prod mode on, result disposed each call. jax-js: eager `np.add(a.ref, b.ref)`, `await blockUntilReady()` (its ops are lazy) and dispose each call.',
