@@ -1,5 +1,81 @@
 #!/usr/bin/env node
-import { kernelInfo, ready } from '@asgrad/autograd';
+// pnpm bench [suite...] [--quick] [--json FILE] [--markdown FILE]
+// Prints the Markdown report on stdout, progress on stderr.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { type CliOptions, parseCliArgs, USAGE } from './args.js';
+import { createContext } from './context.js';
+import { machineInfo } from './machine.js';
+import { relaxedSupported } from './peak-probe.js';
+import { SEED } from './random.js';
+import { type Report, renderJson, renderMarkdown } from './report.js';
+import { SUITES } from './suites/index.js';
 
-await ready();
-console.log(`asgrad kernels: ${JSON.stringify(kernelInfo())}`);
+function commandLine(argv: string[]): string {
+  const args = argv.join(' ');
+  if (process.env.npm_lifecycle_event === 'bench') return `pnpm bench ${args}`.trim();
+  const script = path.relative(process.cwd(), process.argv[1]);
+  return ['node', ...process.execArgv, script, args].filter(Boolean).join(' ');
+}
+
+function method(opts: CliOptions, reps: number, minMs: number): string {
+  return [
+    `Each figure is the median (min–max) of ${reps} repetitions; a repetition is mitata's median per-call time over at least ${minMs} ms after a warm-up (a call of 0.5 s or more is timed once per repetition).`,
+    'Peers run interleaved in one process (the order rotates each repetition), so drift on the machine falls on all of them alike.',
+    `Inputs are uniform in [-1, 1) from seed ${SEED}; every peer's output is checked against asgrad's (≠ marks a mismatch).`,
+    'Ratios are asgrad speed / peer speed from the medians: > 1 means asgrad is faster.',
+    opts.quick
+      ? 'Quick mode: fewer shapes and short repetitions; for smoke testing, not for judging speed.'
+      : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
+}
+
+function write(file: string, text: string): void {
+  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  writeFileSync(file, text);
+}
+
+async function main(argv: string[]): Promise<number> {
+  let opts: CliOptions;
+  try {
+    opts = parseCliArgs(argv);
+  } catch (e) {
+    console.error(`${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (opts.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const relaxed = relaxedSupported();
+  const started = performance.now();
+  const log = (m: string) =>
+    process.stderr.write(`bench [${((performance.now() - started) / 1000).toFixed(1)} s] ${m}\n`);
+  const ctx = createContext(opts.quick, relaxed, log);
+  const suites = [];
+  for (const name of opts.suites) {
+    log(`suite ${name}`);
+    suites.push(await SUITES[name].run(ctx));
+  }
+  const report: Report = {
+    tool: 'asgrad-bench',
+    date: new Date().toISOString(),
+    command: commandLine(argv),
+    quick: opts.quick,
+    seed: SEED,
+    method: method(opts, ctx.timing.reps, ctx.timing.minMs),
+    machine: machineInfo(relaxed),
+    libraries: (ctx.loadedPeers() ?? []).map((p) => p.library),
+    suites,
+  };
+  const md = renderMarkdown(report);
+  process.stdout.write(md);
+  if (opts.json) write(opts.json, renderJson(report));
+  if (opts.markdown) write(opts.markdown, md);
+  log('done');
+  return 0;
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,10 +1,27 @@
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
+// Runs the built CLI (turbo builds before testing) without running any benchmark.
+const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+
 describe('cli', () => {
-  it('runs and reports the kernel build', () => {
-    const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
-    expect(execFileSync(process.execPath, [cli], { encoding: 'utf8' })).toMatch(/simd/);
+  it('prints usage with every suite for --help and exits 0', () => {
+    const r = run('--help');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(
+      /^Usage: pnpm bench \[suite\.\.\.\] \[--quick\] \[--json FILE\] \[--markdown FILE\]/,
+    );
+    for (const s of ['peak', 'matmul', 'ops']) expect(r.stdout).toMatch(new RegExp(`^  ${s} `, 'm'));
+    expect(r.stdout).toContain('Planned: conv, optim, train, pytorch');
+  });
+
+  it('exits 2 with the reason and the usage on a bad argument', () => {
+    const r = run('conv');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("bench: suite 'conv' is planned but not implemented yet");
+    expect(r.stderr).toContain('Usage:');
+    expect(r.stdout).toBe('');
   });
 });

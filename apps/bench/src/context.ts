@@ -1,0 +1,65 @@
+// The run's shared state: timing options, lazily loaded peers, and the peak figures.
+import { errorText, FULL, QUICK } from './harness.js';
+import { failedPeer, type Peer } from './peers/types.js';
+import { measurePeak } from './suites/peak.js';
+import type { BenchContext, PeakFigures } from './suites/types.js';
+
+async function loadPeers(relaxedSimd: boolean, log: (m: string) => void): Promise<Peer[]> {
+  // Dynamic imports: a run of `peak` alone never loads TF.js or jax-js, and a library that
+  // fails to load costs its own column, not the run.
+  const peers: Peer[] = [];
+  log('loading asgrad, TF.js (wasm, cpu), jax-js');
+  try {
+    peers.push(await (await import('./peers/asgrad.js')).asgradPeer());
+  } catch (e) {
+    peers.push(failedPeer('asgrad', '@asgrad/kernels', errorText(e)));
+  }
+  try {
+    peers.push(...(await (await import('./peers/tfjs.js')).tfjsPeers()));
+  } catch (e) {
+    peers.push(failedPeer('tfjs-wasm', '@tensorflow/tfjs-backend-wasm', errorText(e)));
+    peers.push(failedPeer('tfjs-cpu', '@tensorflow/tfjs-backend-cpu', errorText(e)));
+  }
+  try {
+    peers.push(await (await import('./peers/jax.js')).jaxPeer(relaxedSimd));
+  } catch (e) {
+    peers.push(failedPeer('jax-js', '@jax-js/jax', errorText(e)));
+  }
+  peers.push((await import('./peers/plain.js')).plainPeer());
+  return peers;
+}
+
+export interface Run extends BenchContext {
+  /** Peers if any suite loaded them (for the report's library table). */
+  loadedPeers: () => Peer[] | undefined;
+}
+
+export function createContext(quick: boolean, relaxedSimd: boolean, log: (m: string) => void): Run {
+  let peers: Promise<Peer[]> | undefined;
+  let loaded: Peer[] | undefined;
+  let peak: PeakFigures | undefined;
+  const timing = quick ? QUICK : FULL;
+  return {
+    quick,
+    timing,
+    log,
+    peers: () => {
+      peers ??= loadPeers(relaxedSimd, log).then((p) => {
+        loaded = p;
+        return p;
+      });
+      return peers;
+    },
+    loadedPeers: () => loaded,
+    async peak() {
+      if (!peak) {
+        log('measuring the single-thread SIMD peak (run the peak suite for the full figures)');
+        peak = (await measurePeak([1], 3, 0.05, log)).figures;
+      }
+      return peak;
+    },
+    setPeak: (p) => {
+      peak = p;
+    },
+  };
+}

@@ -1,0 +1,51 @@
+// What a peer (asgrad, TF.js wasm, TF.js cpu, jax-js, plain JS) offers the suites. A suite
+// asks each peer to prepare a case (upload inputs, compile), then times `run`. New suites
+// add an optional method here (conv2d, optimizer step, train step) and implement it per peer.
+import type { Library } from '../report.js';
+
+/** C = op(A)·op(B): A is stored [m,k] (or [k,m] with transA), B [k,n] (or [n,k] with transB). */
+export interface MatmulSpec {
+  m: number;
+  n: number;
+  k: number;
+  transA: boolean;
+  transB: boolean;
+  a: Float32Array;
+  b: Float32Array;
+}
+
+/** out = a + b over n contiguous f32. */
+export interface AddSpec {
+  n: number;
+  a: Float32Array;
+  b: Float32Array;
+}
+
+/** A case made ready to time. */
+export interface Prepared {
+  /** One call of the operation (may return a promise, which the harness awaits). */
+  run: () => unknown;
+  /** The result of one call, for the cross-peer check. */
+  output: () => Float32Array | Promise<Float32Array>;
+  /** Makes this peer's runtime current before its rounds (TF.js switches backends). */
+  enter?: () => Promise<void>;
+  dispose: () => void;
+}
+
+export interface Peer {
+  name: string;
+  library: Library;
+  /** Set when the library failed to load; every case then shows this error. */
+  loadError?: string;
+  matmul?: (spec: MatmulSpec) => Promise<Prepared>;
+  add?: (spec: AddSpec) => Promise<Prepared>;
+}
+
+/** A peer stand-in for a library that failed to load, so its column shows why. */
+export function failedPeer(name: string, library: string, error: string): Peer {
+  return {
+    name,
+    library: { peer: name, name: library, version: '—', build: `failed to load: ${error}` },
+    loadError: error,
+  };
+}

@@ -1,0 +1,65 @@
+// One case across all peers: prepare each (or say why not), check that their outputs agree,
+// time them interleaved, release everything. Shared by every suite that compares peers.
+import { errorText, type Timed, timeInterleaved } from '../harness.js';
+import type { Peer, Prepared } from '../peers/types.js';
+import { relativeError } from '../random.js';
+import type { Cell } from '../report.js';
+import type { BenchContext } from './types.js';
+
+/** A peer's preparation for a case, or the reason it sits this case out. */
+export type Plan = { prepare: () => Promise<Prepared> } | { skip: string };
+
+/**
+ * Runs one case. `plan(peer)` says how each peer takes part. Outputs are compared with the
+ * `reference` peer's (or the first peer that produced one) and a relative error above
+ * `tolerance` marks the cell as a mismatch. Returns a cell per peer, in `peers` order.
+ */
+export async function runCase(
+  ctx: BenchContext,
+  peers: Peer[],
+  plan: (p: Peer) => Plan,
+  reference: string,
+  tolerance: number,
+): Promise<Cell[]> {
+  const cells = new Map<string, Cell>();
+  const ready: { peer: Peer; prep: Prepared; out: Float32Array }[] = [];
+  try {
+    for (const peer of peers) {
+      if (peer.loadError) {
+        cells.set(peer.name, { peer: peer.name, status: 'error', error: peer.loadError });
+        continue;
+      }
+      const p = plan(peer);
+      if ('skip' in p) {
+        cells.set(peer.name, { peer: peer.name, status: 'skipped', reason: p.skip });
+        continue;
+      }
+      let prep: Prepared | undefined;
+      try {
+        prep = await p.prepare();
+        await prep.enter?.();
+        ready.push({ peer, prep, out: await prep.output() });
+      } catch (e) {
+        prep?.dispose();
+        cells.set(peer.name, { peer: peer.name, status: 'error', error: errorText(e) });
+      }
+    }
+    const ref = ready.find((r) => r.peer.name === reference) ?? ready[0];
+    const timed: Timed[] = ready.map((r) => ({ peer: r.peer.name, run: r.prep.run, enter: r.prep.enter }));
+    const outcomes = await timeInterleaved(timed, ctx.timing);
+    for (const r of ready) {
+      const o = outcomes.get(r.peer.name)!;
+      if (!o.ok) {
+        cells.set(r.peer.name, { peer: r.peer.name, status: 'error', error: o.error });
+        continue;
+      }
+      const cell: Cell = { peer: r.peer.name, status: 'ok', seconds: o.seconds, reps: o.reps };
+      const err = relativeError(ref.out, r.out);
+      if (err > tolerance) cell.mismatch = `max rel. error ${err.toPrecision(2)} vs ${ref.peer.name}`;
+      cells.set(r.peer.name, cell);
+    }
+  } finally {
+    for (const r of ready) r.prep.dispose();
+  }
+  return peers.map((p) => cells.get(p.name)!);
+}

@@ -1,0 +1,14 @@
+// The suites by name. To add one (conv, optim, train, pytorch: see PLANNED_SUITES in
+// ../args.ts): write src/suites/<name>.ts exporting a `Suite`, register it here, and move its
+// name from PLANNED_SUITES to SUITE_NAMES.
+import type { SuiteName } from '../args.js';
+import { matmulSuite } from './matmul.js';
+import { opsSuite } from './ops.js';
+import { peakSuite } from './peak.js';
+import type { Suite } from './types.js';
+
+export const SUITES: Record<SuiteName, Suite> = {
+  peak: peakSuite,
+  matmul: matmulSuite,
+  ops: opsSuite,
+};

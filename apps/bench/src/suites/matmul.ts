@@ -1,0 +1,101 @@
+// `matmul`: GFLOP/s of C = op(A)·op(B) in the three forms backprop needs (A·B, A·Bᵀ, Aᵀ·B)
+// on square sizes and on the MNIST MLP's training shapes, for every peer, with asgrad also
+// shown as a fraction of the measured single-thread SIMD peak.
+import { kernelInfo } from '@asgrad/kernels';
+import type { MatmulSpec } from '../peers/types.js';
+import { SEED, uniform } from '../random.js';
+import type { CaseResult } from '../report.js';
+import { type Plan, runCase } from './common.js';
+import type { Suite } from './types.js';
+
+interface Shape {
+  label: string;
+  m: number;
+  k: number;
+  n: number;
+}
+
+const square = (n: number): Shape => ({ label: `${n}³`, m: n, k: n, n });
+
+/** The MNIST MLP (784-128-10, batch 128, y = x·W): forward, both backward products, layer 2. */
+const MNIST: Shape[] = [
+  { label: 'MNIST X·W 128×784·784×128', m: 128, k: 784, n: 128 },
+  { label: 'MNIST dX 128×128·128×784', m: 128, k: 128, n: 784 },
+  { label: 'MNIST dW 784×128·128×128', m: 784, k: 128, n: 128 },
+  { label: 'MNIST layer 2 128×128·128×10', m: 128, k: 128, n: 10 },
+];
+
+const FULL_SHAPES = [...[64, 128, 256, 512, 1024].map(square), ...MNIST];
+const QUICK_SHAPES = [square(64), MNIST[0]];
+
+const FORMS = [
+  { label: 'A·B', transA: false, transB: false },
+  { label: 'A·Bᵀ', transA: false, transB: true },
+  { label: 'Aᵀ·B', transA: true, transB: false },
+] as const;
+
+/** The plain loop runs only up to 256³ multiply-adds (as long as ~0.1 s a call), to save time. */
+const PLAIN_MAX_MACS = 256 ** 3;
+
+export const matmulSuite: Suite = {
+  name: 'matmul',
+  title: 'matrix multiply, 1 thread (GFLOP/s)',
+  async run(ctx) {
+    const peers = await ctx.peers();
+    const peak = await ctx.peak();
+    const info = kernelInfo();
+    const peakGflops = info.simd === 'relaxed' && peak.relaxed !== undefined ? peak.relaxed : peak.simd128;
+    const cases: CaseResult[] = [];
+    const shapes = ctx.quick ? QUICK_SHAPES : FULL_SHAPES;
+    let index = 0;
+    for (const shape of shapes) {
+      for (const form of FORMS) {
+        const { m, k, n } = shape;
+        const spec: MatmulSpec = {
+          m,
+          n,
+          k,
+          transA: form.transA,
+          transB: form.transB,
+          a: uniform(m * k, SEED + 2 * index),
+          b: uniform(k * n, SEED + 2 * index + 1),
+        };
+        index++;
+        const name = `${shape.label} ${form.label}`;
+        ctx.log(`matmul ${name}`);
+        const plan = (p: (typeof peers)[number]): Plan => {
+          if (!p.matmul) return { skip: 'no matmul' };
+          if (p.name === 'plain-js' && m * n * k > PLAIN_MAX_MACS) return { skip: 'only up to 256³' };
+          const f = p.matmul;
+          return { prepare: () => f(spec) };
+        };
+        cases.push({
+          name,
+          params: { m, n, k, transA: form.transA, transB: form.transB },
+          flops: 2 * m * n * k,
+          // Different summation orders differ by far less than this; a wrong layout by ~1.
+          cells: await runCase(ctx, peers, plan, 'asgrad', 1e-4),
+        });
+      }
+    }
+    const notes = [
+      'A is stored [m,k] (Aᵀ·B: [k,m]) and B [k,n] (A·Bᵀ: [n,k]); no peer gets a materialised transpose. GFLOP/s = 2·m·n·k / time.',
+      `asgrad: \`matmul(args)\` from @asgrad/kernels on heap pointers, output preallocated; ${info.simd} build. % of peak is against the ${info.simd === 'relaxed' && peak.relaxed !== undefined ? 'relaxed-SIMD FMA' : 'SIMD128 mul+add'} single-thread peak (its best round), ${peakGflops.toFixed(1)} GFLOP/s.`,
+      info.threads === 1
+        ? 'asgrad runs on 1 thread: @asgrad/kernels has no thread pool yet (kernelInfo().threads = 1), so there is no n-thread column.'
+        : `asgrad runs on ${info.threads} threads.`,
+      'TF.js: `tf.matMul(a, b, transposeA, transposeB)` with prod mode on, result disposed each call. jax-js: `jit` of `np.matmul` with the transposes inside, `await blockUntilReady()` each call.',
+      'plain-js: a Float32Array triple loop, run only up to 256³ multiply-adds (the 512³ and 1024³ cases would take minutes).',
+    ];
+    return {
+      suite: 'matmul',
+      title: this.title,
+      unit: 'GFLOP/s',
+      peers: peers.map((p) => p.name),
+      baseline: 'asgrad',
+      peakGflops,
+      notes,
+      cases,
+    };
+  },
+};
