@@ -61,23 +61,35 @@ export function trackNode(node: GraphNode): void {
 }
 
 /** Called by the Tensor constructor. */
+// Tensors inside a scope are freed by it, so they join the registry (which costs more than the
+// op itself for small tensors) only if they leave the outermost scope alive.
+const registered = new WeakSet<Tensor>();
+
+function register(t: Tensor, storage: Storage): void {
+  registry.register(t, storage, t);
+  registered.add(t);
+}
+
 export function track(t: Tensor, storage: Storage, scoped: boolean): void {
   liveTensors++;
-  registry.register(t, storage, t);
-  if (scoped) scopes[scopes.length - 1]?.tensors.add(t);
+  const top = scoped ? scopes[scopes.length - 1] : undefined;
+  if (top) top.tensors.add(t);
+  else register(t, storage);
 }
 
 /** Called by Tensor.dispose(). */
 export function untrack(t: Tensor, storage: Storage): void {
   liveTensors--;
-  registry.unregister(t);
+  if (registered.delete(t)) registry.unregister(t);
   for (const s of scopes) s.tensors.delete(t);
   storage.release();
 }
 
 /** Takes `t` out of every open scope, so a scope's end does not free it (leaf gradients, optimizer state). */
 export function keep<T extends Tensor>(t: T): T {
-  for (const s of scopes) s.tensors.delete(t);
+  let held = false;
+  for (const s of scopes) held = s.tensors.delete(t) || held;
+  if (held && !t.isDisposed) register(t, t.storage);
   return t;
 }
 
@@ -134,8 +146,9 @@ export function scope<T>(fn: () => T): T {
 function close(mine: Scope, kept: Set<Tensor>): void {
   const parent = scopes[scopes.length - 1];
   for (const t of mine.tensors) {
-    if (kept.has(t)) parent?.tensors.add(t);
-    else t.dispose();
+    if (!kept.has(t)) t.dispose();
+    else if (parent) parent.tensors.add(t);
+    else register(t, t.storage);
   }
   if (mine.nodes.size === 0) return;
   const reachable = new Set<GraphNode>();
