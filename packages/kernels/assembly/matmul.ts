@@ -341,12 +341,13 @@ function emptyProduct(
 }
 
 // Floats of packed B-role and bytes of packed A-role scratch for `rows` x `cols` x k.
+// (NC and MC are multiples of NR and MR, so clamping first gives the same sizes without overflow.)
 @inline function packedBFloats(cols: i32, k: i32): i32 {
-  return depthBlock(k) * min(NC, roundUp(cols, NR));
+  return depthBlock(k) * roundUp(min(NC, cols), NR);
 }
 
 @inline function packedABytes(rows: i32, k: i32): i32 {
-  return depthBlock(k) * min(MC, roundUp(rows, MR)) * A_BYTES;
+  return depthBlock(k) * roundUp(min(MC, rows), MR) * A_BYTES;
 }
 
 @inline function scratchBytes(rows: i32, cols: i32, k: i32): i32 {

@@ -13,6 +13,8 @@ const shapes = [
   ['MNIST dX=dY·W^T', 128, 784, 128],
   ['MNIST dW=X^T·dY', 784, 128, 128],
   ['[128x128]·[128x10]', 128, 10, 128],
+  ['out layer dX m128n128k10', 128, 128, 10],
+  ['out layer dW m10n128k128', 10, 128, 128],
 ];
 const forms = [
   ['A·B', false, false],
@@ -48,7 +50,7 @@ for (const [name, m, n, k] of shapes) {
     }
     row.push(`${form} ${bestCpu.toFixed(1)} (${bestWall.toFixed(1)})`);
   }
-  console.log(`${name.padEnd(22)} ${row.join('   ')}`);
+  console.log(`${name.padEnd(26)} ${row.join('   ')}`);
   heap().free(a);
   heap().free(b);
   heap().free(out);

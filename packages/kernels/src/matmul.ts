@@ -92,6 +92,7 @@ export function matmul(args: MatmulArgs): void {
     (args.accumulate ? MM_ACCUMULATE : 0) |
     (bias !== undefined ? MM_BIAS : 0);
   const kernels = wasm();
-  const pack = packScratch(kernels.matmul_f32_pack_bytes(m * batch, n, k));
+  // m * batch: a batch sharing one B may run as one taller product (sizes saturate long before 2^31).
+  const pack = packScratch(kernels.matmul_f32_pack_bytes(Math.min(m * batch, 0x7fffffff), n, k));
   kernels.matmul_f32(a, b, out, bias ?? 0, m, n, k, flags, batch, sA, sB, sC, pack);
 }
