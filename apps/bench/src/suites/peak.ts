@@ -11,6 +11,8 @@ const COLUMN = 'measured';
 const RELAXED_SKIP =
   'this runtime rejects relaxed-SIMD; Node 20 needs `node --experimental-wasm-relaxed-simd apps/bench/dist/cli.js`';
 
+const threadsLabel = (n: number) => `${n} thread${n === 1 ? '' : 's'}`;
+
 interface Config {
   variant: Variant;
   threads: number;
@@ -57,7 +59,7 @@ export async function measurePeak(
       // The reference for "% of peak" is the best round: noise only ever lowers a limit.
       if (threads === 1) figures[variant] = flops / seconds.min / 1e9;
       cases.push({
-        name: `${VARIANTS[variant].label}, ${threads} thread${threads === 1 ? '' : 's'}`,
+        name: `${VARIANTS[variant].label}, ${threadsLabel(threads)}`,
         params: { variant, threads, itersPerThread: iters.get(variant)! },
         flops,
         cells: [{ peer: COLUMN, status: 'ok', seconds, reps: rounds[j].length }],
@@ -68,7 +70,7 @@ export async function measurePeak(
       for (const threads of threadCounts) {
         const cell: Cell = { peer: COLUMN, status: 'skipped', reason: RELAXED_SKIP };
         cases.push({
-          name: `${VARIANTS.relaxed.label}, ${threads} thread${threads === 1 ? '' : 's'}`,
+          name: `${VARIANTS.relaxed.label}, ${threadsLabel(threads)}`,
           params: { variant: 'relaxed', threads },
           cells: [cell],
         });
