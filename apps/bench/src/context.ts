@@ -1,7 +1,7 @@
 // The run's shared state: timing options, lazily loaded peers, and the peak figures.
 import { errorText, FULL, QUICK } from './harness.js';
 import { failedPeer, type Peer } from './peers/types.js';
-import { measurePeak } from './suites/peak.js';
+import { measurePeak, PEAK_ROUNDS } from './suites/peak.js';
 import type { BenchContext, PeakFigures } from './suites/types.js';
 
 async function loadPeers(relaxedSimd: boolean, log: (m: string) => void): Promise<Peer[]> {
@@ -54,7 +54,8 @@ export function createContext(quick: boolean, relaxedSimd: boolean, log: (m: str
     async peak() {
       if (!peak) {
         log('measuring the single-thread SIMD peak (run the peak suite for the full figures)');
-        peak = (await measurePeak([1], 3, 0.05, log)).figures;
+        const { reps, seconds } = PEAK_ROUNDS.quick;
+        peak = (await measurePeak([1], reps, seconds, log)).figures;
       }
       return peak;
     },
