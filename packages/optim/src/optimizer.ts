@@ -3,7 +3,7 @@
 // Subclasses (one file per optimizer) supply the option checks, the state they keep and the
 // fused kernel call that updates one parameter.
 import { full, keep, type Tensor, tensor, zeros } from '@asgrad/autograd';
-import { heap } from '@asgrad/kernels';
+import { fillF32 } from '@asgrad/kernels';
 import { boolean, isTensor, nonNegative, show } from './validate.js';
 
 /** Options every optimizer's parameter groups carry. */
@@ -193,9 +193,7 @@ export abstract class Optimizer<
           p.grad = null;
           g.dispose();
         } else {
-          heap()
-            .f32()
-            .fill(0, g.ptr >>> 2, (g.ptr >>> 2) + g.size);
+          fillF32(g.ptr, g.size, 0);
         }
       }
     }

@@ -136,8 +136,8 @@ describe('param groups', () => {
     backward(W, b);
     const [w0, b0, gw, gb] = [W.dataSync(), b.dataSync(), W.grad!.dataSync(), b.grad!.dataSync()];
     opt.step();
-    expect(W.dataSync()).toEqual(w0.map((x, i) => Math.fround(x + Math.fround(-0.1) * gw[i])));
-    expect(b.dataSync()).toEqual(b0.map((x, i) => Math.fround(x + Math.fround(-0.01) * gb[i])));
+    expect(W.dataSync()).toEqual(w0.map((x, i) => x + Math.fround(Math.fround(-0.1) * gw[i])));
+    expect(b.dataSync()).toEqual(b0.map((x, i) => x + Math.fround(Math.fround(-0.01) * gb[i])));
     opt.paramGroups[1].lr = 0;
     const b1 = b.dataSync();
     opt.step();
