@@ -1,6 +1,6 @@
 // Gradient clipping, as torch.nn.utils.clip_grad_norm_ / clip_grad_value_.
 import type { Tensor } from '@asgrad/autograd';
-import { heap } from '@asgrad/kernels';
+import { affine, clamp, dotF32, heap } from '@asgrad/kernels';
 import { isTensor, nonNegative, show } from './validate.js';
 
 /** Options of {@link clipGradNorm}. */
@@ -56,14 +56,16 @@ export function clipGradNorm(
   if (typeof p !== 'number' || !(p > 0))
     throw new Error(`${op}: normType must be a number > 0 or Infinity, got ${show(p)}`);
   const grads = gradsOf(op, params);
-  // TODO: use the reduce kernels (dotF32) once they are on main; float64 accumulation here.
+  // Per-tensor sums in the kernels (f32, as PyTorch's per-tensor norms), combined in float64.
   let total = 0;
   for (const g of grads) {
+    if (p === 2) {
+      total += dotF32(g.ptr, g.ptr, g.size);
+      continue;
+    }
     const v = view(g);
     if (p === Number.POSITIVE_INFINITY) {
       for (let i = 0; i < v.length; i++) total = Math.max(total, Math.abs(v[i]));
-    } else if (p === 2) {
-      for (let i = 0; i < v.length; i++) total += v[i] * v[i];
     } else {
       for (let i = 0; i < v.length; i++) total += Math.abs(v[i]) ** p;
     }
@@ -75,14 +77,7 @@ export function clipGradNorm(
     );
   }
   const coef = maxNorm / (norm + 1e-6);
-  if (coef < 1) {
-    // TODO: use the elementwise affine kernel once it is on main.
-    const scale = Math.fround(coef);
-    for (const g of grads) {
-      const v = view(g);
-      for (let i = 0; i < v.length; i++) v[i] *= scale;
-    }
-  }
+  if (coef < 1) for (const g of grads) affine(g.ptr, g.ptr, g.size, coef, 0);
   return norm;
 }
 
@@ -99,9 +94,5 @@ export function clipGradNorm(
 export function clipGradValue(params: Tensor | Iterable<Tensor>, clipValue: number): void {
   const op = 'clipGradValue';
   nonNegative(op, 'clipValue', clipValue);
-  // TODO: use the elementwise clamp kernel once it is on main.
-  for (const g of gradsOf(op, params)) {
-    const v = view(g);
-    for (let i = 0; i < v.length; i++) v[i] = Math.min(clipValue, Math.max(-clipValue, v[i]));
-  }
+  for (const g of gradsOf(op, params)) clamp(g.ptr, g.ptr, g.size, -clipValue, clipValue);
 }

@@ -3,7 +3,7 @@
 // Subclasses (one file per optimizer) supply the option checks, the state they keep and the
 // fused kernel call that updates one parameter.
 import { full, keep, type Tensor, tensor, zeros } from '@asgrad/autograd';
-import { heap } from '@asgrad/kernels';
+import { fillF32 } from '@asgrad/kernels';
 import { boolean, isTensor, nonNegative, show } from './validate.js';
 
 /** Options every optimizer's parameter groups carry. */
@@ -117,7 +117,7 @@ export abstract class Optimizer<
       tensors > 0
         ? [{ params: list as Tensor[] } as unknown as ParamGroupInput<O>]
         : (list as ParamGroupInput<O>[]);
-    const groups = inputs.map((g, i) => this.makeGroup(name, g, i, new Set()));
+    const groups = inputs.map((g, i) => this.makeGroup(name, g, i));
     const seen = new Set<Tensor>();
     for (const g of groups) this.checkDisjoint(name, g, seen);
     this.paramGroups.push(...groups);
@@ -193,9 +193,7 @@ export abstract class Optimizer<
           p.grad = null;
           g.dispose();
         } else {
-          heap()
-            .f32()
-            .fill(0, g.ptr >>> 2, (g.ptr >>> 2) + g.size);
+          fillF32(g.ptr, g.size, 0);
         }
       }
     }
@@ -204,7 +202,7 @@ export abstract class Optimizer<
   /** Adds a parameter group (e.g. layers unfrozen during fine-tuning); options default to `defaults`. */
   addParamGroup(group: ParamGroupInput<O>): void {
     const op = `${this.name}.addParamGroup`;
-    const g = this.makeGroup(op, group, this.paramGroups.length, new Set());
+    const g = this.makeGroup(op, group, this.paramGroups.length);
     const seen = new Set<Tensor>();
     for (const old of this.paramGroups) for (const p of old.params) seen.add(p);
     this.checkDisjoint(op, g, seen);
@@ -250,77 +248,8 @@ export abstract class Optimizer<
     if (sd.optimizer !== this.name) {
       throw new Error(`${op}: this state dict was saved by ${show(sd.optimizer)}, not by ${this.name}`);
     }
-    if (!Array.isArray(sd.paramGroups) || sd.paramGroups.length !== this.paramGroups.length) {
-      throw new Error(
-        `${op}: the state dict has ${Array.isArray(sd.paramGroups) ? sd.paramGroups.length : show(sd.paramGroups)} param groups, this optimizer has ${this.paramGroups.length}`,
-      );
-    }
-    const byId = new Map<number, Tensor>();
-    const options = sd.paramGroups.map((saved, gi) => {
-      const cur = this.paramGroups[gi];
-      if (saved === null || typeof saved !== 'object' || !Array.isArray(saved.params)) {
-        throw new Error(`${op}: paramGroups[${gi}] has no params array`);
-      }
-      if (saved.params.length !== cur.params.length) {
-        throw new Error(
-          `${op}: paramGroups[${gi}] has ${saved.params.length} parameters in the state dict but ${cur.params.length} here`,
-        );
-      }
-      saved.params.forEach((id, j) => {
-        if (!Number.isInteger(id) || byId.has(id))
-          throw new Error(`${op}: bad or repeated parameter index ${show(id)}`);
-        byId.set(id, cur.params[j]);
-      });
-      const { params: _ids, ...opts } = saved;
-      for (const k of Object.keys(this.defaults)) {
-        if (!(k in opts))
-          throw new Error(
-            `${op}: paramGroups[${gi}] lacks the option '${k}' (a state dict of another optimizer?)`,
-          );
-      }
-      this.checkKeys(op, opts, `option in paramGroups[${gi}]`, this.defaults);
-      this.checkOptions(op, opts as unknown as O);
-      return cloneOptions(opts);
-    });
-    if (sd.state === null || typeof sd.state !== 'object') throw new Error(`${op}: state must be an object`);
-    const spec = this.stateSpec();
-    const loaded = new Map<Tensor, Record<string, number | ArrayLike<number>>>();
-    for (const [id, entry] of Object.entries(sd.state)) {
-      const p = byId.get(Number(id));
-      if (p === undefined) throw new Error(`${op}: state for parameter ${id}, which no param group lists`);
-      if (entry === null || typeof entry !== 'object')
-        throw new Error(`${op}: state of parameter ${id} is not an object`);
-      for (const [k, { required }] of Object.entries(spec)) {
-        if (required && !(k in entry))
-          throw new Error(
-            `${op}: state of parameter ${id} lacks '${k}' (a state dict of another optimizer?)`,
-          );
-      }
-      for (const [k, v] of Object.entries(entry)) {
-        const kind = spec[k]?.kind;
-        if (kind === undefined) {
-          throw new Error(
-            `${op}: state of parameter ${id} has an unexpected entry '${k}' (a state dict of another optimizer?)`,
-          );
-        }
-        if (kind === 'number' && (typeof v !== 'number' || !Number.isFinite(v))) {
-          throw new Error(`${op}: state '${k}' of parameter ${id} must be a finite number, got ${show(v)}`);
-        }
-        if (kind === 'tensor') {
-          if (!(v instanceof Float32Array) && !Array.isArray(v)) {
-            throw new Error(
-              `${op}: state '${k}' of parameter ${id} must be a Float32Array or number[], got ${show(v)}`,
-            );
-          }
-          if (v.length !== p.size) {
-            throw new Error(
-              `${op}: state '${k}' of parameter ${id} has ${v.length} values but the parameter has shape [${p.shape.join(', ')}] (${p.size} values)`,
-            );
-          }
-        }
-      }
-      loaded.set(p, entry);
-    }
+    const { options, byId } = this.savedGroups(op, sd.paramGroups);
+    const loaded = this.savedState(op, sd.state, byId);
     // Everything checked: now replace.
     this.clearState();
     for (const [p, entry] of loaded) {
@@ -334,6 +263,74 @@ export abstract class Optimizer<
       for (const k of Object.keys(g)) if (k !== 'params') delete (g as unknown as Record<string, unknown>)[k];
       Object.assign(g, options[i]);
     });
+  }
+
+  /** Validates saved groups against this optimizer's; returns their options and index → parameter. */
+  private savedGroups(op: string, saved: OptimizerStateDict['paramGroups']) {
+    if (!Array.isArray(saved) || saved.length !== this.paramGroups.length) {
+      throw new Error(
+        `${op}: the state dict has ${Array.isArray(saved) ? saved.length : show(saved)} param groups, this optimizer has ${this.paramGroups.length}`,
+      );
+    }
+    const byId = new Map<number, Tensor>();
+    const options = saved.map((group, gi) => {
+      const cur = this.paramGroups[gi];
+      if (group === null || typeof group !== 'object' || !Array.isArray(group.params)) {
+        throw new Error(`${op}: paramGroups[${gi}] has no params array`);
+      }
+      if (group.params.length !== cur.params.length) {
+        throw new Error(
+          `${op}: paramGroups[${gi}] has ${group.params.length} parameters in the state dict but ${cur.params.length} here`,
+        );
+      }
+      group.params.forEach((id, j) => {
+        if (!Number.isInteger(id) || byId.has(id))
+          throw new Error(`${op}: bad or repeated parameter index ${show(id)}`);
+        byId.set(id, cur.params[j]);
+      });
+      const { params: _ids, ...opts } = group;
+      for (const k of Object.keys(this.defaults)) {
+        if (!(k in opts))
+          throw new Error(
+            `${op}: paramGroups[${gi}] lacks the option '${k}' (a state dict of another optimizer?)`,
+          );
+      }
+      this.checkKeys(op, opts, `option in paramGroups[${gi}]`, this.defaults);
+      this.checkOptions(op, opts as unknown as O);
+      return cloneOptions(opts);
+    });
+    return { options, byId };
+  }
+
+  /** Validates saved per-parameter state against the spec and the parameters' sizes. */
+  private savedState(op: string, state: OptimizerStateDict['state'], byId: Map<number, Tensor>) {
+    if (state === null || typeof state !== 'object') throw new Error(`${op}: state must be an object`);
+    const spec = this.stateSpec();
+    const loaded = new Map<Tensor, Record<string, number | ArrayLike<number>>>();
+    for (const [id, entry] of Object.entries(state)) {
+      const p = byId.get(Number(id));
+      const what = `state of parameter ${id}`;
+      if (p === undefined) throw new Error(`${op}: state for parameter ${id}, which no param group lists`);
+      if (entry === null || typeof entry !== 'object') throw new Error(`${op}: ${what} is not an object`);
+      for (const [k, { required }] of Object.entries(spec)) {
+        if (required && !(k in entry))
+          throw new Error(`${op}: ${what} lacks '${k}' (a state dict of another optimizer?)`);
+      }
+      for (const [k, v] of Object.entries(entry)) {
+        const kind = spec[k]?.kind;
+        if (kind === undefined) {
+          throw new Error(
+            `${op}: ${what} has an unexpected entry '${k}' (a state dict of another optimizer?)`,
+          );
+        }
+        if (kind === 'number' && (typeof v !== 'number' || !Number.isFinite(v))) {
+          throw new Error(`${op}: state '${k}' of parameter ${id} must be a finite number, got ${show(v)}`);
+        }
+        if (kind === 'tensor') checkSavedBuffer(op, `state '${k}' of parameter ${id}`, v, p);
+      }
+      loaded.set(p, entry);
+    }
+    return loaded;
   }
 
   /** Frees the state buffers (the optimizer starts afresh on its next step). */
@@ -358,12 +355,13 @@ export abstract class Optimizer<
     }
   }
 
-  private makeGroup(op: string, input: ParamGroupInput<O>, gi: number, seen: Set<Tensor>): ParamGroup<O> {
+  private makeGroup(op: string, input: ParamGroupInput<O>, gi: number): ParamGroup<O> {
     if (input === null || typeof input !== 'object' || !('params' in input)) {
       throw new Error(`${op}: param group ${gi} must be an object with a params array, got ${show(input)}`);
     }
     const { params, ...opts } = input;
     const list = isTensor(params) ? [params] : [...(params as Iterable<Tensor>)];
+    const seen = new Set<Tensor>();
     list.forEach((p, pi) => {
       const where = `paramGroups[${gi}].params[${pi}]`;
       if (!isTensor(p)) throw new Error(`${op}: ${where} is not a Tensor (got ${show(p)})`);
@@ -393,6 +391,21 @@ export abstract class Optimizer<
       if (seen.has(p)) throw new Error(`${op}: some parameters appear in more than one parameter group`);
       seen.add(p);
     }
+  }
+}
+
+/** A saved buffer: a Float32Array, or numbers (from JSON, which cannot hold NaN or ±Infinity). */
+function checkSavedBuffer(op: string, what: string, v: unknown, p: Tensor): void {
+  if (!(v instanceof Float32Array) && !Array.isArray(v)) {
+    throw new Error(`${op}: ${what} must be a Float32Array or number[], got ${show(v)}`);
+  }
+  if (v.length !== p.size) {
+    throw new Error(
+      `${op}: ${what} has ${v.length} values but the parameter has shape [${p.shape.join(', ')}] (${p.size} values)`,
+    );
+  }
+  if (Array.isArray(v) && !v.every((x) => typeof x === 'number')) {
+    throw new Error(`${op}: ${what} holds a non-number (JSON writes NaN and ±Infinity as null)`);
   }
 }
 

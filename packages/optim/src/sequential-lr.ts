@@ -37,6 +37,9 @@ function loadChildren(op: string, children: LRScheduler[], sd: CombinedStateDict
     }
   });
   if (!Number.isInteger(sd.lastEpoch)) throw new Error(`${op}: bad lastEpoch ${show(sd.lastEpoch)}`);
+  if (!Array.isArray(sd.lastLr) || !sd.lastLr.every(Number.isFinite)) {
+    throw new Error(`${op}: lastLr must be an array of numbers, got ${show(sd.lastLr)}`);
+  }
   // Each child validates its own state; restore on a copy first so a failure changes nothing.
   const before = children.map((c) => c.stateDict());
   try {

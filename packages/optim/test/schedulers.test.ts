@@ -31,7 +31,6 @@ const fx = loadFixture<{ groupLrs: number[]; plateauMetrics: number[]; cases: Sc
   'schedulers.json',
 );
 
-// biome-ignore lint/suspicious/noExplicitAny: each class takes its own options
 const SIMPLE: Record<string, new (opt: AnyOptimizer, o: any) => LRScheduler<any>> = {
   StepLR,
   MultiStepLR,

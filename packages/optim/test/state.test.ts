@@ -3,7 +3,7 @@
 import * as ag from '@asgrad/autograd';
 import { heap } from '@asgrad/kernels';
 import { describe, expect, it } from 'vitest';
-import { Adam, type OptimizerStateDict, SGD } from '../src/index.js';
+import { Adagrad, Adam, type OptimizerStateDict, SGD } from '../src/index.js';
 import { backward, fx, makeOptimizer, model } from './helpers.js';
 
 /** JSON text of a state dict, typed arrays written as number arrays. */
@@ -136,12 +136,23 @@ describe('param groups', () => {
     backward(W, b);
     const [w0, b0, gw, gb] = [W.dataSync(), b.dataSync(), W.grad!.dataSync(), b.grad!.dataSync()];
     opt.step();
-    expect(W.dataSync()).toEqual(w0.map((x, i) => Math.fround(x + Math.fround(-0.1) * gw[i])));
-    expect(b.dataSync()).toEqual(b0.map((x, i) => Math.fround(x + Math.fround(-0.01) * gb[i])));
+    expect(W.dataSync()).toEqual(w0.map((x, i) => x + Math.fround(Math.fround(-0.1) * gw[i])));
+    expect(b.dataSync()).toEqual(b0.map((x, i) => x + Math.fround(Math.fround(-0.01) * gb[i])));
     opt.paramGroups[1].lr = 0;
     const b1 = b.dataSync();
     opt.step();
     expect(b.dataSync()).toEqual(b1);
+  });
+
+  it("Adagrad starts each group's accumulator at that group's initialAccumulatorValue", () => {
+    const { W, b } = model();
+    const opt = new Adagrad([{ params: [W], initialAccumulatorValue: 0.5 }, { params: [b] }]);
+    backward(W, b);
+    const [gw, gb] = [W.grad!.dataSync(), b.grad!.dataSync()];
+    opt.step();
+    const { state } = opt.stateDict();
+    expect(state[0].sum).toEqual(gw.map((g) => 0.5 + Math.fround(g * g)));
+    expect(state[1].sum).toEqual(gb.map((g) => Math.fround(g * g)));
   });
 
   it('takes groups given as an iterable and a single tensor as a group', () => {

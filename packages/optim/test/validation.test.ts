@@ -213,6 +213,10 @@ describe('loadStateDict', () => {
     expect(() => opt.loadStateDict(edit((sd) => (sd.state[0].step = Number.NaN)))).toThrow(
       "Adam.loadStateDict: state 'step' of parameter 0 must be a finite number, got NaN",
     );
+    const viaJson = JSON.parse(JSON.stringify(edit((sd) => (sd.state[0].expAvg = [Number.NaN, 0, 0]))));
+    expect(() => opt.loadStateDict(viaJson)).toThrow(
+      "Adam.loadStateDict: state 'expAvg' of parameter 0 holds a non-number (JSON writes NaN and ±Infinity as null)",
+    );
     expect(() => opt.loadStateDict({} as OptimizerStateDict)).toThrow(
       /expected \{ optimizer, state, paramGroups \}/,
     );
