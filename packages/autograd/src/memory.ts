@@ -63,24 +63,47 @@ export function trackNode(node: GraphNode): void {
 /** Called by the Tensor constructor. */
 // Tensors inside a scope are freed by it, so they join the registry (which costs more than the
 // op itself for small tensors) only if they leave the outermost scope alive.
-const registered = new WeakSet<Tensor>();
+// Registration is deferred to a microtask (or a batch of 4096): a tensor disposed before then —
+// `a.add(b).dispose()`, or anything inside a scope — never pays for it. Finalizers only run
+// between tasks anyway, so the deferral frees nothing later than before.
+let pending: Tensor[] = [];
+let flushQueued = false;
 
-function register(t: Tensor, storage: Storage): void {
-  registry.register(t, storage, t);
-  registered.add(t);
+function flushRegistrations(): void {
+  flushQueued = false;
+  const batch = pending;
+  pending = [];
+  for (const t of batch) {
+    if (!t.isDisposed && !t._registered) {
+      registry.register(t, t.storage, t);
+      t._registered = true;
+    }
+  }
+}
+
+function register(t: Tensor): void {
+  pending.push(t);
+  if (pending.length >= 4096) flushRegistrations();
+  else if (!flushQueued) {
+    flushQueued = true;
+    queueMicrotask(flushRegistrations);
+  }
 }
 
 export function track(t: Tensor, storage: Storage, scoped: boolean): void {
   liveTensors++;
   const top = scoped ? scopes[scopes.length - 1] : undefined;
   if (top) top.tensors.add(t);
-  else register(t, storage);
+  else register(t);
 }
 
 /** Called by Tensor.dispose(). */
 export function untrack(t: Tensor, storage: Storage): void {
   liveTensors--;
-  if (registered.delete(t)) registry.unregister(t);
+  if (t._registered) {
+    t._registered = false;
+    registry.unregister(t);
+  }
   for (const s of scopes) s.tensors.delete(t);
   storage.release();
 }
@@ -89,7 +112,7 @@ export function untrack(t: Tensor, storage: Storage): void {
 export function keep<T extends Tensor>(t: T): T {
   let held = false;
   for (const s of scopes) held = s.tensors.delete(t) || held;
-  if (held && !t.isDisposed) register(t, t.storage);
+  if (held && !t.isDisposed) register(t);
   return t;
 }
 
@@ -148,7 +171,7 @@ function close(mine: Scope, kept: Set<Tensor>): void {
   for (const t of mine.tensors) {
     if (!kept.has(t)) t.dispose();
     else if (parent) parent.tensors.add(t);
-    else register(t, t.storage);
+    else register(t);
   }
   if (mine.nodes.size === 0) return;
   const reachable = new Set<GraphNode>();

@@ -28,6 +28,8 @@ export class Tensor {
   private _grad: Tensor | null = null;
   private _storage: Storage | null;
   private _leafOf: Tensor | null = null;
+  /** @internal Whether the FinalizationRegistry watches this handle. */
+  _registered = false;
 
   /** @internal Use tensor(), zeros() etc. */
   constructor(storage: Storage, shape: readonly number[], dtype: DType, scoped = true) {

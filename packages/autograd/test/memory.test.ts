@@ -1,4 +1,6 @@
 // The memory contract: an ordinary training loop does not grow memory.
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { heap } from '@asgrad/kernels';
 import { describe, expect, it } from 'vitest';
 import {
@@ -98,5 +100,23 @@ describe('memory', () => {
     expect(() => a.add(b)).toThrow();
     expect(() => crossEntropy(a, [0, 7])).toThrow();
     expect(memoryInfo()).toMatchObject({ tensors: before.tensors, bytes: before.bytes });
+  });
+
+  it('a tensor dropped without dispose() is freed by the FinalizationRegistry after GC', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const before = memoryInfo();
+    (() => {
+      for (let i = 0; i < 50; i++) randn([1000]).mul(2);
+    })();
+    expect(memoryInfo().tensors).toBe(before.tensors + 100);
+    await new Promise((r) => setTimeout(r, 0)); // registration happens in a microtask
+    for (let i = 0; i < 20 && memoryInfo().tensors > before.tensors; i++) {
+      gc();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    // Earlier tests' dropped tensors may go too, so the counts can only fall below `before`.
+    expect(memoryInfo().tensors).toBeLessThanOrEqual(before.tensors);
+    expect(memoryInfo().bytes).toBeLessThanOrEqual(before.bytes);
   });
 });

@@ -345,6 +345,20 @@ export function binary(
   wasm().binary_f32(code, a, b, out, dims, r);
 }
 
+/**
+ * out = a (op) b for contiguous operands of the same n elements: the per-op fast path (no
+ * shape or stride arrays to check). out may be a or b.
+ */
+export function binarySame(op: BinaryOp, a: number, b: number, out: number, n: number): void {
+  const code = opCode('binary', BINARY_OPS, op);
+  checkCount(op, 'n', n);
+  checkElems(op, 'a', a, n);
+  checkElems(op, 'b', b, n);
+  checkElems(op, 'out', out, n);
+  if (n === 0) return;
+  wasm().binary_f32(code, a, b, out, writeScratch([n, 1, 1, 0]), 1);
+}
+
 /** out[i] = x[i]·scale + shift (rounded after the multiply and after the add). */
 export function affine(x: number, out: number, n: number, scale: number, shift: number): void {
   checkElemwise('affine', n, { x, out });

@@ -30,6 +30,11 @@ function kAffine(x: Tensor, scale: number, shift: number): Tensor {
 }
 
 function kBinary(op: k.BinaryOp, name: string, a: Tensor, b: Tensor): Tensor {
+  if (sameShape(a.shape, b.shape)) {
+    const same = empty(a.shape);
+    k.binarySame(op, a.ptr, b.ptr, same.ptr, a.size);
+    return same;
+  }
   const shape = broadcastShapes(name, a.shape, b.shape);
   const out = empty(shape);
   k.binary(
