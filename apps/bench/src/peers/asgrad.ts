@@ -64,28 +64,17 @@ export const kernelAdd: AddImpl = {
   },
 };
 
-// The slice of DESIGN.md's Tensor API that `tensorAdd` uses; @asgrad/autograd does not
-// export it yet, so it is looked up at run time and this adapter fails clearly until it does.
-interface TensorLike {
-  add(other: TensorLike): TensorLike;
-  dataSync(): Float32Array;
-  dispose(): void;
-}
-type TensorFn = (data: Float32Array) => TensorLike;
-
 /** `a.add(b)` through the public Tensor API of @asgrad/autograd, result disposed each call. */
 export const tensorAdd: AddImpl = {
   label: '@asgrad/autograd a.add(b) (result disposed each call)',
   prepare: async (s) => {
-    const tensor = (autograd as unknown as { tensor?: TensorFn }).tensor;
-    if (typeof tensor !== 'function') throw new Error('@asgrad/autograd does not export tensor() yet');
-    const a = tensor(s.a);
-    const b = tensor(s.b);
+    const a = autograd.tensor(s.a);
+    const b = autograd.tensor(s.b);
     return {
       run: () => a.add(b).dispose(),
       output: () => {
         const c = a.add(b);
-        const d = c.dataSync();
+        const d = c.dataSync() as Float32Array;
         c.dispose();
         return d;
       },

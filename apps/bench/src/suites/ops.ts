@@ -7,9 +7,8 @@ import type { CaseResult } from '../report.js';
 import { type Plan, runCase } from './common.js';
 import type { Suite } from './types.js';
 
-// asgrad's add under test. Today the raw kernel on heap pointers; once @asgrad/autograd's
-// Tensor lands, make this `asgrad.tensorAdd` so the column measures `a.add(b)` through the public API.
-const ASGRAD_ADD: asgrad.AddImpl = asgrad.kernelAdd;
+// Through the public Tensor API: `a.add(b)` then dispose, as a user writes it.
+const ASGRAD_ADD: asgrad.AddImpl = asgrad.tensorAdd;
 
 const SIZES = [1, 1000, 100_000];
 
