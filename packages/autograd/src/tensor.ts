@@ -37,7 +37,7 @@ export class Tensor {
     this.shape = Object.freeze([...shape]);
     this.dtype = dtype;
     this.size = numel(shape);
-    track(this, storage, scoped);
+    track(this, scoped);
   }
 
   /** Byte offset of the contiguous data in the kernel heap. Throws if disposed. */
@@ -186,7 +186,9 @@ export class Tensor {
    */
   copyFrom(src: Tensor): this {
     if (src.shape.join() !== this.shape.join() || src.dtype !== this.dtype) {
-      throw new Error(`copyFrom: source ${fmt(src.shape)} ${src.dtype} does not match ${fmt(this.shape)} ${this.dtype}`);
+      throw new Error(
+        `copyFrom: source ${fmt(src.shape)} ${src.dtype} does not match ${fmt(this.shape)} ${this.dtype}`,
+      );
     }
     if (this.size > 0 && src.ptr !== this.ptr) copy32(src.ptr, this.ptr, this.size);
     return this;
