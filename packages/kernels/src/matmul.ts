@@ -2,6 +2,7 @@
 import { checkCount, checkElems } from './check.js';
 import { heap, wasm } from './loader.js';
 import type { Allocator } from './memory.js';
+import { runMatmul } from './threads.js';
 
 /** Arguments of {@link matmul}. Pointers are kernel-heap byte offsets of contiguous row-major f32 data. */
 export interface MatmulArgs {
@@ -90,7 +91,5 @@ export function matmul(args: MatmulArgs): void {
     checkElems('matmul', 'bias', args.bias, n);
     flags |= 8;
   }
-  const kernels = wasm();
-  const pack = packScratch(kernels.matmul_f32_pack_bytes(m * batch, n, k));
-  kernels.matmul_f32(a, b, out, args.bias ?? 0, m, n, k, flags, batch, sA, sB, sC, pack);
+  runMatmul(wasm(), a, b, out, args.bias ?? 0, m, n, k, flags, batch, sA, sB, sC, packScratch);
 }
