@@ -11,7 +11,9 @@ import type { KernelInfo } from '../src/index.js';
 const child = fileURLToPath(new URL('./threads/child.mjs', import.meta.url));
 
 // The child starts from this environment minus any overrides the test process inherited.
-const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('ASGRAD_')));
+const inherited = Object.fromEntries(
+  Object.entries(process.env).filter(([name]) => !name.startsWith('ASGRAD_')),
+);
 
 interface ChildResult {
   info: KernelInfo;
