@@ -6,28 +6,11 @@
 // next, so a thread the OS is slow to schedule delays nothing. No thread start-up and no
 // postMessage per call. Every output element is computed by exactly the same instructions
 // whichever chunk and thread it lands in, so results are bit-identical for any thread count.
-import { WORKER_SOURCE, type WorkerInit } from './worker.js';
+import { CONTROL, WORKER_SOURCE, type WorkerInit } from './worker.js';
 
 /** Upper bound of setThreads. */
 export const MAX_THREADS = 64;
-// Control block words (mirrored in worker.ts): GEN is bumped to wake the threads, CLAIM holds
-// chunks << 8 | next chunk, DONE counts finished chunks, ERROR flags a failed chunk, OP and
-// NARGS describe the kernel, TAKEN counts chunks run by workers; STATE[slot] is 0 (free), RUN or STOP per worker; BOUNDS holds
-// chunk bounds; from word ARGS, four f64 per argument: base, cs, ce, ct.
-const W = {
-  GEN: 0,
-  CLAIM: 1,
-  DONE: 2,
-  ERROR: 3,
-  OP: 4,
-  NARGS: 5,
-  TAKEN: 6,
-  STATE: 16,
-  BOUNDS: 80,
-  ARGS: 216,
-};
-const RUN = 1;
-const STOP = 2;
+const W = CONTROL;
 const MAX_CHUNKS = 2 * MAX_THREADS;
 const MAX_ARGS = 16;
 /** Bytes of the control block the loader reserves in shared memory. */
@@ -38,8 +21,9 @@ const KERNELS = ['matmul_f32', 'matmul_f32_range', 'unary_f32', 'unary_backward_
 type KernelName = (typeof KERNELS)[number];
 
 /**
- * Smallest chunk of a matmul worth handing to another thread: waking a parked thread and
- * waiting for it costs ~20-30 µs here, about 0.5M multiply-adds of GEMM time.
+ * Smallest chunk of a matmul (in multiply-adds) handed to the pool. Waking a parked thread
+ * and waiting for it costs ~20-30 µs here, the time of ~0.5M multiply-adds, so only products
+ * of at least two such chunks are split.
  */
 export const MATMUL_MIN_MACS_PER_CHUNK = 1 << 18;
 /** Smallest chunk of an elementwise op worth handing to another thread (in elements). */
@@ -229,14 +213,14 @@ export function setThreads(n: number): Promise<void> {
   const { ctrl } = p;
   if (p.workers.length > n - 1) {
     // Parked threads leave when woken; a thread still starting leaves as it parks.
-    for (const w of p.workers.splice(n - 1)) Atomics.store(ctrl, W.STATE + w.slot, STOP);
+    for (const w of p.workers.splice(n - 1)) Atomics.store(ctrl, W.STATE + w.slot, W.STOP);
     Atomics.add(ctrl, W.GEN, 1);
     Atomics.notify(ctrl, W.GEN);
   }
   for (let slot = 0; p.workers.length < n - 1 && slot < MAX_THREADS - 1; slot++) {
     if (Atomics.load(ctrl, W.STATE + slot) !== 0) continue; // in use, or still leaving
     const w: PoolWorker = { slot, ready: false };
-    Atomics.store(ctrl, W.STATE + slot, RUN);
+    Atomics.store(ctrl, W.STATE + slot, W.RUN);
     p.workers.push(w);
     const names = [...KERNELS];
     p.spawn(
@@ -368,14 +352,32 @@ export function runMatmul(
   scratch: (bytes: number) => number,
 ): void {
   const threads = threadCount();
+  const macs = m * n * k;
+  if (threads < 2 || batch * macs < 2 * MATMUL_MIN_MACS_PER_CHUNK) {
+    exports.matmul_f32(
+      a,
+      b,
+      c,
+      bias,
+      m,
+      n,
+      k,
+      flags,
+      batch,
+      sA,
+      sB,
+      sC,
+      scratch(exports.matmul_f32_pack_bytes(m * batch, n, k)),
+    );
+    return;
+  }
   // One B shared by a stack of contiguous A and C matrices is one taller product (as the kernel does).
   if (batch > 1 && sB === 0 && (flags & 1) === 0 && sA === m * k && sC === m * n) {
     m *= batch;
     batch = 1;
   }
-  const macs = m * n * k;
   const byRows = m >= n;
-  const split = chunkBounds(byRows ? m : n, 8, threads, Math.floor(macs / MATMUL_MIN_MACS_PER_CHUNK));
+  const split = chunkBounds(byRows ? m : n, 8, threads, Math.floor((m * n * k) / MATMUL_MIN_MACS_PER_CHUNK));
   const packBytes = (rows: number, cols: number) => align64(exports.matmul_f32_pack_bytes(rows, cols, k));
   if (split.length > 0) {
     let widest = 0;
@@ -403,7 +405,12 @@ export function runMatmul(
     }
     return;
   }
-  const perBatch = chunkBounds(batch, 1, threads, Math.floor((batch * macs) / MATMUL_MIN_MACS_PER_CHUNK));
+  const perBatch = chunkBounds(
+    batch,
+    1,
+    threads,
+    Math.floor((batch * m * n * k) / MATMUL_MIN_MACS_PER_CHUNK),
+  );
   if (perBatch.length > 0) {
     let widest = 0;
     for (let i = 1; i < perBatch.length; i++) widest = Math.max(widest, perBatch[i] - perBatch[i - 1]);

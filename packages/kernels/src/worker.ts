@@ -1,15 +1,36 @@
 // The program every pool thread runs. It is shipped as source text (WORKER_SOURCE) and started
 // from a string in Node (`new Worker(src, { eval: true })`) or a blob: URL in browsers, so it
 // loads with no file, no URL resolution and no bundler configuration. It therefore must not
-// reference anything outside its own body: no imports, no module-level names.
+// reference anything outside its own body and its argument (the control block layout).
 //
-// The control block (layout in threads.ts, mirrored here) is an Int32Array in the shared
-// memory. A job is one kernel split into chunks: the main thread writes the kernel's index,
-// the chunk bounds and each argument as a linear form base + cs·start + ce·end + ct·thread,
-// publishes CLAIM = chunks << 8 (next chunk 0), bumps GEN and wakes everyone. Any thread
-// claims the next chunk with a compare-exchange on CLAIM, runs it and counts it in DONE. A
-// claim holds the job open (the main thread waits for DONE = chunks before it writes the
-// next one), so the job read after a successful claim is consistent.
+// The control block is an Int32Array in the shared memory. A job is one kernel split into
+// chunks: the main thread writes the kernel's index, the chunk bounds and each argument as a
+// linear form base + cs·start + ce·end + ct·thread, publishes CLAIM = chunks << 8 (next
+// chunk 0), bumps GEN and wakes everyone. Any thread claims the next chunk with a
+// compare-exchange on CLAIM, runs it and counts it in DONE. A claim holds the job open (the
+// main thread waits for DONE = chunks before it writes the next one), so the job read after
+// a successful claim is consistent.
+
+/**
+ * Word offsets in the control block. GEN is bumped to wake the threads; CLAIM holds
+ * chunks << 8 | next chunk; DONE counts finished chunks; ERROR flags a failed one; OP and
+ * NARGS describe the kernel; TAKEN counts chunks run by workers; STATE[slot] is 0 (free),
+ * RUN or STOP per worker; BOUNDS holds the chunk bounds; from ARGS, four f64 per argument.
+ */
+export const CONTROL = {
+  GEN: 0,
+  CLAIM: 1,
+  DONE: 2,
+  ERROR: 3,
+  OP: 4,
+  NARGS: 5,
+  TAKEN: 6,
+  STATE: 16,
+  BOUNDS: 80,
+  ARGS: 216,
+  RUN: 1,
+  STOP: 2,
+} as const;
 
 /** The first message a pool thread receives. */
 export interface WorkerInit {
@@ -23,22 +44,7 @@ export interface WorkerInit {
   names: string[];
 }
 
-function workerProgram(): void {
-  const W = {
-    GEN: 0,
-    CLAIM: 1,
-    DONE: 2,
-    ERROR: 3,
-    OP: 4,
-    NARGS: 5,
-    TAKEN: 6,
-    STATE: 16,
-    BOUNDS: 80,
-    ARGS: 216,
-  };
-  const RUN = 1;
-  const STOP = 2;
-
+function workerProgram(W: typeof CONTROL): void {
   type Port = { postMessage(m: unknown): void };
   const run = (init: WorkerInit, port: Port, done: () => void): void => {
     const { module, memory, control, slot, names } = init;
@@ -63,12 +69,12 @@ function workerProgram(): void {
     port.postMessage('ready');
     for (;;) {
       const mode = Atomics.load(ctrl, state);
-      if (mode === STOP) break;
+      if (mode === W.STOP) break;
       for (;;) {
         const claim = Atomics.load(ctrl, W.CLAIM);
         const chunk = claim & 255;
         const chunks = claim >>> 8;
-        if (mode !== RUN || chunk >= chunks) break;
+        if (mode !== W.RUN || chunk >= chunks) break;
         if (Atomics.compareExchange(ctrl, W.CLAIM, claim, claim + 1) !== claim) continue;
         const s = ctrl[W.BOUNDS + chunk];
         const e = ctrl[W.BOUNDS + chunk + 1];
@@ -112,4 +118,4 @@ function workerProgram(): void {
 }
 
 /** Source text of the pool thread's program, ready to evaluate. */
-export const WORKER_SOURCE = `(${workerProgram.toString()})();\n`;
+export const WORKER_SOURCE = `(${workerProgram.toString()})(${JSON.stringify(CONTROL)});\n`;
