@@ -13,7 +13,7 @@ import {
   unary,
   unaryBackward,
 } from '../src/index.js';
-import { MATMUL_MIN_MACS_PER_CHUNK, poolStats } from '../src/threads.js';
+import { MATMUL_MIN_MACS_PER_CHUNK, parallelUnary, poolStats } from '../src/threads.js';
 
 beforeAll(() => ready());
 afterAll(() => setThreads(2));
@@ -167,6 +167,22 @@ describe('threads', () => {
     expectSameBits(results[1][0], results[0][0], 'gelu');
     expectSameBits(results[1][1], results[0][1], 'gelu backward');
     for (const p of [x, dy, y, dx]) heap().free(p);
+  });
+
+  it('a chunk that traps fails the call, on whichever thread it ran, and the pool keeps working', async () => {
+    await setThreads(2);
+    const n = 1 << 20;
+    // The wrappers never allow this: the second half of the range lies past the end of memory.
+    const x = heap().stats().heapBytes - 2 * n;
+    expect(() => parallelUnary('unary_f32', 0, [x, x], n, 0)).toThrow(
+      /out of bounds|failed on a worker thread/,
+    );
+    const rnd = lcg(9);
+    const y = block(n, rnd);
+    const want = bits(y, n).map((v) => v ^ 0x80000000); // neg flips the sign bit
+    expect(parallelUnary('unary_f32', 0, [y, y], n, 0)).toBe(true);
+    expectSameBits(bits(y, n), want, 'neg after a failed call');
+    heap().free(y);
   });
 
   it('workers compute on memory the main thread grew after they started', async () => {
