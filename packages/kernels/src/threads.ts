@@ -352,25 +352,12 @@ export function runMatmul(
   scratch: (bytes: number) => number,
 ): void {
   const threads = threadCount();
-  const macs = m * n * k;
-  if (threads < 2 || batch * macs < 2 * MATMUL_MIN_MACS_PER_CHUNK) {
-    exports.matmul_f32(
-      a,
-      b,
-      c,
-      bias,
-      m,
-      n,
-      k,
-      flags,
-      batch,
-      sA,
-      sB,
-      sC,
-      scratch(exports.matmul_f32_pack_bytes(m * batch, n, k)),
-    );
-    return;
-  }
+  // m·batch rows: a batch sharing one B may run as one taller product (sizes saturate long before 2^31).
+  const packBytes = (rows: number, cols: number) =>
+    align64(exports.matmul_f32_pack_bytes(Math.min(rows, 0x7fffffff), cols, k));
+  const serial = () =>
+    exports.matmul_f32(a, b, c, bias, m, n, k, flags, batch, sA, sB, sC, scratch(packBytes(m * batch, n)));
+  if (threads < 2 || batch * m * n * k < 2 * MATMUL_MIN_MACS_PER_CHUNK) return void serial();
   // One B shared by a stack of contiguous A and C matrices is one taller product (as the kernel does).
   if (batch > 1 && sB === 0 && (flags & 1) === 0 && sA === m * k && sC === m * n) {
     m *= batch;
@@ -378,7 +365,6 @@ export function runMatmul(
   }
   const byRows = m >= n;
   const split = chunkBounds(byRows ? m : n, 8, threads, Math.floor((m * n * k) / MATMUL_MIN_MACS_PER_CHUNK));
-  const packBytes = (rows: number, cols: number) => align64(exports.matmul_f32_pack_bytes(rows, cols, k));
   if (split.length > 0) {
     let widest = 0;
     for (let i = 1; i < split.length; i++) widest = Math.max(widest, split[i] - split[i - 1]);
@@ -428,8 +414,7 @@ export function runMatmul(
     runChunks('matmul_f32', perBatch, form.flat());
     return;
   }
-  const pack = scratch(exports.matmul_f32_pack_bytes(m * batch, n, k));
-  exports.matmul_f32(a, b, c, bias, m, n, k, flags, batch, sA, sB, sC, pack);
+  serial();
 }
 
 /**
