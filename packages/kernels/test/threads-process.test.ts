@@ -84,6 +84,12 @@ describe('threads in a fresh process', () => {
     expect(bitsOf(three.out)).toEqual(bitsOf(one.out));
   }, 30_000);
 
+  it('setThreads before the kernels load sets the count they start with, over ASGRAD_THREADS', async () => {
+    const r = await result({ ASGRAD_THREADS: '1', CHILD_SET_THREADS: '3' });
+    expect(r.info.threads).toBe(3);
+    expect(r.jobs).toBe(1);
+  }, 30_000);
+
   it('a bad ASGRAD_THREADS fails the load, naming the variable', async () => {
     const exit = await spawn({ ASGRAD_THREADS: 'many' });
     expect(exit.code).not.toBe(0);

@@ -1,9 +1,11 @@
 // Run by threads-process.test.ts in a fresh `node` with the environment under test: loads the
 // built package, runs one matmul big enough to be split, prints kernelInfo, the split-call
 // count and the output as JSON, and then simply ends — the process must exit by itself.
-import { heap, kernelInfo, matmul, ready } from '../../dist/index.js';
+import { heap, kernelInfo, matmul, ready, setThreads } from '../../dist/index.js';
 import { poolStats } from '../../dist/threads.js';
 
+// CHILD_SET_THREADS: call setThreads before the kernels load.
+if (process.env.CHILD_SET_THREADS) setThreads(Number(process.env.CHILD_SET_THREADS));
 await ready();
 const [m, n, k] = [67, 45, 301];
 let s = 12345;
