@@ -9,8 +9,11 @@ import { checkCount, checkElems } from './check.js';
 import { heap, wasm } from './loader.js';
 import { matmul } from './matmul.js';
 
-/** Upper bound on the im2col scratch of one chunk (a single image may exceed it). */
-export const CONV_SCRATCH_BYTES = 8 << 20;
+/**
+ * Bound on the scratch of one pass: a padded chunk of images (at most half of it, unless a single
+ * padded image is larger) and the packed operands (under 0.5 MiB).
+ */
+export const CONV_SCRATCH_BYTES = 1 << 20;
 
 /** NCHW input [n, cIn, h, w], weight [cOut, cIn, kh, kw]; strides >= 1, paddings >= 0 (zeros). */
 export interface Conv2dShape {
@@ -73,34 +76,32 @@ function checkNoAlias(op: string, outputs: Record<string, number>, inputs: Recor
   }
 }
 
-/** Images per chunk so that `rows` * b*P floats of scratch stay within the budget. */
-function chunkSize(n: number, rows: number, p: number): number {
-  return Math.max(1, Math.min(n, Math.floor(CONV_SCRATCH_BYTES / (rows * p * 4))));
-}
+const PASS_FORWARD = 0;
+const PASS_INPUT = 1;
+const PASS_WEIGHT = 2;
 
-/** Runs `body(t0, b)` over the chunks with two scratch blocks of aRows and bRows wide rows. */
-function withChunks(
-  n: number,
-  p: number,
-  aRows: number,
-  bRows: number,
-  body: (t0: number, b: number, scratchA: number, scratchB: number) => void,
-): void {
-  const chunk = chunkSize(n, aRows + bRows, p);
+/**
+ * Runs `body(scratch, chunk)` with the scratch block a pass needs. Without padding the kernel
+ * reads the tensors in place and the whole batch is one chunk; with padding, chunks of images
+ * are copied into a zero-bordered buffer of at most CONV_SCRATCH_BYTES / 2 (one image at least).
+ */
+function withScratch(pass: number, s: Conv2dShape, body: (scratch: number, chunk: number) => void): void {
+  const padded = s.padH > 0 || s.padW > 0;
+  const image = s.cIn * (s.h + 2 * s.padH) * (s.w + 2 * s.padW) * 4;
+  const n = Math.max(1, s.n);
+  const chunk = padded ? Math.max(1, Math.min(n, Math.floor(CONV_SCRATCH_BYTES / 2 / image))) : n;
+  const args = [s.cIn, s.h, s.w, s.cOut, s.kh, s.kw, s.strideH, s.strideW, s.padH, s.padW];
   const h = heap();
-  const a = h.alloc(aRows * chunk * p * 4);
-  let b = 0;
+  const scratch = h.alloc(wasm().conv2d_scratch_bytes(pass, ...args, chunk));
   try {
-    b = h.alloc(bRows * chunk * p * 4);
-    for (let t0 = 0; t0 < n; t0 += chunk) body(t0, Math.min(chunk, n - t0), a, b);
+    body(scratch, chunk);
   } finally {
-    h.free(a);
-    if (b !== 0) h.free(b);
+    h.free(scratch);
   }
 }
 
-function im2colArgs(s: Conv2dShape, g: Geometry): number[] {
-  return [s.cIn, s.h, s.w, s.kh, s.kw, s.strideH, s.strideW, s.padH, s.padW, g.oh, g.ow];
+function kernelArgs(s: Conv2dShape): number[] {
+  return [s.n, s.cIn, s.h, s.w, s.cOut, s.kh, s.kw, s.strideH, s.strideW, s.padH, s.padW];
 }
 
 /**
@@ -125,12 +126,9 @@ export function conv2d(x: number, w: number, bias: number, out: number, shape: C
   checkElems(op, `out ${dims(n, cOut, g.oh, g.ow)}`, out, n * cOut * g.p);
   checkNoAlias(op, { out }, { x, w, bias });
   if (n === 0) return;
-  const k = wasm();
-  withChunks(n, g.p, g.k, cOut, (t0, b, col, tmp) => {
-    k.im2col_f32(x + t0 * cIn * h * width * 4, col, b, ...im2colArgs(shape, g));
-    matmul({ a: w, b: col, out: tmp, m: cOut, n: b * g.p, k: g.k });
-    k.cnhw_to_nchw_f32(tmp, out + t0 * cOut * g.p * 4, bias, b, cOut, g.p);
-  });
+  withScratch(PASS_FORWARD, shape, (scratch, chunk) =>
+    wasm().conv2d_f32(x, w, bias, out, ...kernelArgs(shape), scratch, chunk),
+  );
 }
 
 /**
@@ -146,12 +144,9 @@ export function conv2dBackwardInput(dy: number, w: number, dx: number, shape: Co
   checkElems(op, `dx ${dims(n, cIn, h, width)}`, dx, n * cIn * h * width);
   checkNoAlias(op, { dx }, { dy, w });
   if (n === 0) return;
-  const k = wasm();
-  withChunks(n, g.p, cOut, g.k, (t0, b, dyc, dcol) => {
-    k.nchw_to_cnhw_f32(dy + t0 * cOut * g.p * 4, dyc, b, cOut, g.p);
-    matmul({ a: w, b: dyc, out: dcol, m: g.k, n: b * g.p, k: cOut, transA: true });
-    k.col2im_f32(dcol, dx + t0 * cIn * h * width * 4, b, ...im2colArgs(shape, g));
-  });
+  withScratch(PASS_INPUT, shape, (scratch, chunk) =>
+    wasm().conv2d_backward_input_f32(dy, w, dx, ...kernelArgs(shape), scratch, chunk),
+  );
 }
 
 /**
@@ -174,17 +169,7 @@ export function conv2dBackwardWeight(
   checkElems(op, `dw ${dims(cOut, cIn, kh, kw)}`, dw, cOut * g.k);
   if (dbias !== 0) checkElems(op, `dbias ${dims(cOut)}`, dbias, cOut);
   checkNoAlias(op, { dw, dbias }, { x, dy });
-  const k = wasm();
-  if (dbias !== 0) k.conv2d_bias_grad_f32(dy, dbias, n, cOut, g.p);
-  if (n === 0) {
-    heap()
-      .f32()
-      .fill(0, dw / 4, dw / 4 + cOut * g.k);
-    return;
-  }
-  withChunks(n, g.p, cOut, g.k, (t0, b, dyc, col) => {
-    k.nchw_to_cnhw_f32(dy + t0 * cOut * g.p * 4, dyc, b, cOut, g.p);
-    k.im2col_f32(x + t0 * cIn * h * width * 4, col, b, ...im2colArgs(shape, g));
-    matmul({ a: dyc, b: col, out: dw, m: cOut, n: g.k, k: b * g.p, transB: true, accumulate: t0 > 0 });
-  });
+  withScratch(PASS_WEIGHT, shape, (scratch, chunk) =>
+    wasm().conv2d_backward_weight_f32(x, dy, dw, dbias, ...kernelArgs(shape), scratch, chunk),
+  );
 }
