@@ -16,6 +16,7 @@ const MR = 4; // rows of the register tile
 const NR = 8; // columns of the register tile (two f32x4)
 const NC = 512; // pixel columns per block: the output block stays in L2 across depth blocks
 const A_BLOCK = 320 << 10; // bytes of packed weights per block (stays in L2)
+const PAD_BLOCK = 512 << 10; // bytes of a padded chunk of images (at least one image)
 const KCW = 256; // pixels per depth block of the weight gradient
 const NCW = 128; // channels per block of the weight gradient (its packed dY stays in L2)
 
@@ -41,10 +42,14 @@ const A_BYTES: i32 = SPLAT_A ? 16 : 4;
 // Geometry of the current call (set by setGeometry; kernels are not re-entrant per instance).
 let gCin = 0, gHp = 0, gWp = 0, gKh = 0, gKw = 0, gSh = 0, gSw = 0, gOh = 0, gOw = 0;
 let gH = 0, gW = 0, gPh = 0, gPw = 0, gCout = 0, gK = 0, gP = 0, gPlane = 0, gPadded = false;
+// The input gradient running as a forward pass over dY with the weights flipped (see prepare).
+let gFlip = false;
 // Scratch layout: tap offsets, per-column pixel offsets, tile, packed A, packed B, padded chunk.
-let sOff: usize = 0, sPix: usize = 0, sOut: usize = 0, sTile: usize = 0;
+let sOff: usize = 0, sTap: usize = 0, sPix: usize = 0, sOut: usize = 0, sTile: usize = 0;
 let sA: usize = 0, sB: usize = 0, sPad: usize = 0, sBias: usize = 0;
 let gMc = 0, gKc = 0;
+// Elements of the padded chunk and the largest tap offset: bounds for reads past a run's end.
+let gChunkLen = 0, gOffMax = 0;
 
 function setGeometry(
   cIn: i32, h: i32, w: i32, cOut: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32,
@@ -85,7 +90,8 @@ function layout(pass: i32, chunk: i32, base: usize): usize {
   gKc = pass == PASS_WEIGHT ? KCW : depthBlock(depth, max(16, (A_BLOCK / (gMc * A_BYTES)) & ~3));
   const cols = pass == PASS_WEIGHT ? KCW : NR;
   sOff = base;
-  sPix = sOff + (<usize>roundUp(gK, 4) << 2);
+  sTap = sOff + (<usize>roundUp(gK, 4) << 2);
+  sPix = sTap + (<usize>roundUp(gK, 4) << 2);
   sOut = sPix + (<usize>cols << 2);
   sTile = sOut + (<usize>cols << 2);
   sA = sTile + MR * NR * 4;
@@ -95,27 +101,80 @@ function layout(pass: i32, chunk: i32, base: usize): usize {
   return sBias + (pass == PASS_WEIGHT ? <usize>gCout << 3 : 0);
 }
 
-/** Tap k = (ci, ki, kj) sits at off(k) = (ci*Hp + ki)*Wp + kj from its window's corner. */
-function fillOffsets(): void {
-  let k = 0;
-  for (let ci = 0; ci < gCin; ci++)
-    for (let ki = 0; ki < gKh; ki++)
-      for (let kj = 0; kj < gKw; kj++) {
-        store<i32>(sOff + (<usize>k << 2), (ci * gHp + ki) * gWp + kj);
-        k++;
+/**
+ * Fills the tap table: row r of the tap dimension is tap sTap[r] = (ci*kh + ki)*kw + kj of the
+ * weights, whose window position is sOff[r] = (ci*Hp + ki)*Wp + kj. The order is natural, except
+ * for the scattering input gradient (byChannel): there 4 consecutive rows (one register tile)
+ * are the same (ki, kj) in 4 channels, or with fewer channels the same kj, so that the tile's
+ * rows add into windows that do not overlap (an add that reads a window the previous row has
+ * just stored, shifted by one float, waits for that store to reach the cache).
+ */
+function fillOffsets(byChannel: bool): void {
+  gOffMax = 0;
+  if (!byChannel) {
+    for (let k = 0; k < gK; k++) addTap(k, k);
+    return;
+  }
+  let r = 0;
+  for (let c0 = 0; c0 < gCin; c0 += 4) {
+    for (let kj = 0; kj < gKw; kj++) {
+      for (let ki = 0; ki < gKh; ki++) {
+        for (let ci = c0; ci < min(gCin, c0 + 4); ci++) addTap(r++, (ci * gKh + ki) * gKw + kj);
       }
+    }
+  }
+}
+
+/** Row r of the tap dimension is tap k = (ci*kh + ki)*kw + kj of the weights. */
+function addTap(r: i32, k: i32): void {
+  const taps = gKh * gKw;
+  const ci = k / taps;
+  const ki = (k - ci * taps) / gKw;
+  const kj = k - ci * taps - ki * gKw;
+  const off = (ci * gHp + ki) * gWp + kj;
+  store<i32>(sOff + (<usize>r << 2), off);
+  store<i32>(sTap + (<usize>r << 2), k);
+  gOffMax = max(gOffMax, off);
+}
+
+/**
+ * Sets the geometry for `pass` and returns the pass to run. The input gradient of a stride-1
+ * convolution is itself a convolution: dX = dY (padded by kh-1-ph, kw-1-pw) convolved with
+ * W flipped in both spatial axes and with its channel axes exchanged. Run as a forward pass,
+ * its tiles are plain stores into dX rather than additions into overlapping windows, which pays
+ * unless the extra padding adds many zero products or the rows (cIn) fill few register tiles.
+ */
+function prepare(
+  pass: i32, cIn: i32, h: i32, w: i32, cOut: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32,
+): i32 {
+  setGeometry(cIn, h, w, cOut, kh, kw, sh, sw, ph, pw);
+  gFlip = false;
+  if (pass != PASS_INPUT || sh != 1 || sw != 1 || ph >= kh || pw >= kw) return pass;
+  // Products per image as a forward pass over dY (cIn rows padded to tiles) against the
+  // products of the scatter form (K rows padded to tiles), which costs ~20% more per product.
+  const asForward = <f64>(h * w) * <f64>roundUp(cIn, MR) / <f64>cIn;
+  const scatter = 1.2 * <f64>gP * <f64>roundUp(gK, MR) / <f64>gK;
+  if (asForward > scatter) return pass;
+  setGeometry(cOut, gOh, gOw, cIn, kh, kw, 1, 1, kh - 1 - ph, kw - 1 - pw);
+  gFlip = true;
+  return PASS_FORWARD;
+}
+
+/** Images per chunk: the whole batch when the tensors are read in place, else what fits PAD_BLOCK. */
+function chunkFor(n: i32): i32 {
+  return gPadded ? max(1, min(n, PAD_BLOCK / (gPlane * 4))) : max(1, n);
 }
 
 /**
  * Bytes of scratch that conv2d_f32 (pass 0), conv2d_backward_input_f32 (pass 1) or
- * conv2d_backward_weight_f32 (pass 2) need when called with chunks of `chunk` images.
+ * conv2d_backward_weight_f32 (pass 2) need for a batch of n images.
  */
 export function conv2d_scratch_bytes(
-  pass: i32, cIn: i32, h: i32, w: i32, cOut: i32, kh: i32, kw: i32,
-  sh: i32, sw: i32, ph: i32, pw: i32, chunk: i32,
+  pass: i32, n: i32, cIn: i32, h: i32, w: i32, cOut: i32, kh: i32, kw: i32,
+  sh: i32, sw: i32, ph: i32, pw: i32,
 ): i32 {
-  setGeometry(cIn, h, w, cOut, kh, kw, sh, sw, ph, pw);
-  return <i32>layout(pass, chunk, 0);
+  const run = prepare(pass, cIn, h, w, cOut, kh, kw, sh, sw, ph, pw);
+  return <i32>layout(run, chunkFor(n), 0);
 }
 
 // --- pixel columns -------------------------------------------------------------------------
@@ -162,6 +221,10 @@ function columns(n: i32): void {
   return load<i32>(sOff + (<usize>k << 2));
 }
 
+@inline function tapAt(k: i32): i32 {
+  return load<i32>(sTap + (<usize>k << 2));
+}
+
 // --- register tile ---------------------------------------------------------------------------
 
 // Adds bias[r] (when bias != 0) and the old row (when loadC) to (lo, hi) and stores 8 floats at c.
@@ -183,7 +246,7 @@ function columns(n: i32): void {
  * T[4 x 8] = A·B over depth kc (A: 4 values per step, B: 8 floats per step), row r stored at
  * c_r (8 floats, unaligned) plus bias[r] when bias != 0, plus the old values when loadC.
  */
-function kernel4x8(
+@inline function tile4x8(
   kc: i32, a: usize, b: usize, c0: usize, c1: usize, c2: usize, c3: usize, bias: usize, loadC: bool,
 ): void {
   let c00 = f32x4.splat(0);
@@ -219,6 +282,29 @@ function kernel4x8(
   storeRow(c3, c30, c31, bias, 3, loadC);
 }
 
+/** One register tile (tile4x8). */
+function kernel4x8(
+  kc: i32, a: usize, b: usize, c0: usize, c1: usize, c2: usize, c3: usize, bias: usize, loadC: bool,
+): void {
+  tile4x8(kc, a, b, c0, c1, c2, c3, bias, loadC);
+}
+
+/**
+ * `tiles` register tiles down consecutive rows against one B panel: tile q reads the A
+ * micro-panel at a + q·kc·MR·A_BYTES and stores rows 4q..4q+3 at c + row·ldc bytes, bias
+ * advancing by 4 rows per tile. For short depths (the first layer's 9 taps) this saves a call
+ * per tile, which measurably costs there; for long depths it measured no faster.
+ */
+function kernelRows(kc: i32, a: usize, tiles: i32, b: usize, c: usize, ldc: usize, bias: usize, loadC: bool): void {
+  const step = <usize>kc * <usize>(MR * A_BYTES);
+  for (let q = 0; q < tiles; q++) {
+    tile4x8(kc, a, b, c, c + ldc, c + 2 * ldc, c + 3 * ldc, bias, loadC);
+    a += step;
+    c += 4 * ldc;
+    if (bias != 0) bias += MR * 4;
+  }
+}
+
 /** The tile into sTile (row r at sTile + 32r), for the scalar edge paths. */
 @inline function kernelToTile(kc: i32, a: usize, b: usize): void {
   kernel4x8(kc, a, b, sTile, sTile + 32, sTile + 64, sTile + 96, 0, false);
@@ -235,29 +321,132 @@ function kernel4x8(
 }
 
 /**
- * Packs rows [r0, r0+rows) x depth [d0, d0+depth) of the weights, element (r, d) at
- * w[r*rs + d*ps], into micro-panels of MR rows (missing rows are zero).
+ * Packs rows [r0, r0+rows) x depth [d0, d0+depth) of the weights into micro-panels of MR rows
+ * (missing rows are zero). Forward: element (o, k) is W[o, tap k]; input gradient (backward):
+ * element (k, o) is W[o, tap k]; with gFlip, the flipped weights of prepare.
  */
-function packWeights(w: usize, rs: i32, ps: i32, r0: i32, rows: i32, d0: i32, depth: i32): void {
+function packWeights(w: usize, backward: bool, r0: i32, rows: i32, d0: i32, depth: i32): void {
+  const taps = gKh * gKw;
   for (let q = 0; q < rows; q += MR) {
     let d = sA + <usize>q * <usize>depth * A_BYTES;
-    let s = w + ((<usize>(r0 + q) * <usize>rs + <usize>d0 * <usize>ps) << 2);
     const h = min(MR, rows - q);
-    for (let p = 0; p < depth; p++) {
-      for (let i = 0; i < MR; i++) packA1(d, i, s + (<usize>(i * rs) << 2), i < h);
-      s += <usize>ps << 2;
+    for (let p = d0; p < d0 + depth; p++) {
+      for (let i = 0; i < MR; i++) {
+        const r = r0 + q + min(i, h - 1);
+        let at: i32;
+        if (gFlip) {
+          // Row c, depth (o, tap) is W[o, c, taps-1-tap] of the original [cOut, cIn, kh, kw].
+          const o = p / taps;
+          at = (o * gCout + r) * taps + taps - 1 - (p - o * taps);
+        } else {
+          at = backward ? p * gK + tapAt(r) : r * gK + tapAt(p);
+        }
+        packA1(d, i, w + (<usize>at << 2), i < h);
+      }
       d += MR * A_BYTES;
     }
   }
 }
 
-// --- forward and backward input: weights x pixel columns ----------------------------------------
+// --- forward and backward input: weights x panels of 8 pixel columns ----------------------------
 
-/** B panel of the forward pass: X(d0 + d, column c) for the n columns in sPix. */
-function packWindows(xs: usize, d0: i32, depth: i32, n: i32, contiguous: bool): void {
+// The current panel of pN columns. Its first pL columns run along one output row from window
+// pPix0 (in the padded chunk) and output offset pOut0 (NCHW, channel 0); with pRuns == 2 the
+// rest run along the next output row from pPix2 / pOut2. pRuns == 0: more rows than that.
+// sPix / sOut hold every column only once panelArrays() has run (the scalar paths).
+let pN = 0, pRuns = 0, pL = 0, pPix0 = 0, pPix2 = 0, pOut0 = 0, pOut2 = 0;
+let pT = 0, pOy = 0, pOx = 0, pArrays = false;
+
+@inline function windowAt(t: i32, oy: i32, ox: i32): i32 {
+  return t * gPlane + oy * gSh * gWp + ox * gSw;
+}
+
+@inline function outputAt(t: i32, oy: i32, ox: i32): i32 {
+  return t * gCout * gP + oy * gOw + ox;
+}
+
+/** Describes the next n (<= NR) columns in pN, pRuns, ... and advances past them. */
+function panel(n: i32): void {
+  pN = n;
+  pArrays = false;
+  pT = curT;
+  pOy = curOy;
+  pOx = curOx;
+  pPix0 = windowAt(curT, curOy, curOx);
+  pOut0 = outputAt(curT, curOy, curOx);
+  const first = gOw - curOx;
+  pL = min(n, first);
+  pRuns = 1;
+  curOx += pL;
+  if (curOx < gOw) return;
+  curOx = 0;
+  if (++curOy == gOh) {
+    curOy = 0;
+    curT++;
+  }
+  const rest = n - pL;
+  if (rest == 0) return;
+  pPix2 = windowAt(curT, curOy, 0);
+  pOut2 = outputAt(curT, curOy, 0);
+  if (rest < gOw) {
+    pRuns = 2;
+    curOx = rest;
+    return;
+  }
+  pRuns = 0;
+  curT = pT;
+  curOy = pOy;
+  curOx = pOx;
+  panelArrays();
+}
+
+/** Fills sPix / sOut with the current panel's columns. */
+function panelArrays(): void {
+  if (pArrays) return;
+  const t = curT;
+  const oy = curOy;
+  const ox = curOx;
+  curT = pT;
+  curOy = pOy;
+  curOx = pOx;
+  columns(pN);
+  if (pRuns != 0) {
+    curT = t;
+    curOy = oy;
+    curOx = ox;
+  }
+  pArrays = true;
+}
+
+/** Whether the full panel's windows are one contiguous run in the padded chunk. */
+@inline function windowsContiguous(): bool {
+  return pN == NR && pRuns == 1 && gSw == 1;
+}
+
+/**
+ * Whether the full panel's windows are two contiguous runs that 8-float loads from pPix0 and
+ * pPix2 - pL (lanes selected by runMask) may read at every tap without leaving the chunk.
+ */
+@inline function windowsTwoRuns(): bool {
+  return pN == NR && pRuns == 2 && gSw == 1 && pPix2 - pL + gOffMax + NR <= gChunkLen;
+}
+
+/** Whether the full panel's outputs are consecutive in NCHW (one image). */
+@inline function outputsContiguous(): bool {
+  return pN == NR && (pRuns == 1 || (pRuns == 2 && pOut2 == pOut0 + pL));
+}
+
+/** All-ones in the lanes of the first run: lanes 0..3 (hi = false) or 4..7 (hi = true). */
+@inline function runMask(hi: bool): v128 {
+  const lanes = hi ? i32x4(4, 5, 6, 7) : i32x4(0, 1, 2, 3);
+  return i32x4.lt_s(lanes, i32x4.splat(pL));
+}
+
+/** B panel of the forward pass: X(d0 + d, column c) for the columns of the current panel. */
+function packWindows(xs: usize, d0: i32, depth: i32): void {
   let d = sB;
-  if (contiguous) {
-    const s = xs + (<usize>pixAt(0) << 2);
+  if (windowsContiguous()) {
+    const s = xs + (<usize>pPix0 << 2);
     for (let p = 0; p < depth; p++) {
       const src = s + (<usize>offAt(d0 + p) << 2);
       v128.store(d, v128.load(src));
@@ -266,21 +455,35 @@ function packWindows(xs: usize, d0: i32, depth: i32, n: i32, contiguous: bool): 
     }
     return;
   }
+  if (windowsTwoRuns()) {
+    const s1 = xs + (<usize>pPix0 << 2);
+    const s2 = xs + (<usize>(pPix2 - pL) << 2);
+    const lo = runMask(false);
+    const hi = runMask(true);
+    for (let p = 0; p < depth; p++) {
+      const off = <usize>offAt(d0 + p) << 2;
+      v128.store(d, v128.bitselect(v128.load(s1 + off), v128.load(s2 + off), lo));
+      v128.store(d, v128.bitselect(v128.load(s1 + off, 16), v128.load(s2 + off, 16), hi), 16);
+      d += NR * 4;
+    }
+    return;
+  }
+  panelArrays();
   for (let p = 0; p < depth; p++) {
     const off = offAt(d0 + p);
     for (let c = 0; c < NR; c++) {
-      store<f32>(d + (<usize>c << 2), c < n ? load<f32>(xs + (<usize>(pixAt(c) + off) << 2)) : 0);
+      store<f32>(d + (<usize>c << 2), c < pN ? load<f32>(xs + (<usize>(pixAt(c) + off) << 2)) : 0);
     }
     d += NR * 4;
   }
 }
 
-/** B panel of the input gradient: dY[o0 + d, column c] for the n columns in sOut. */
-function packOutputs(dy: usize, o0: i32, depth: i32, n: i32, contiguous: bool): void {
+/** B panel of the input gradient: dY[o0 + d, column c] for the columns of the current panel. */
+function packOutputs(dy: usize, o0: i32, depth: i32): void {
   let d = sB;
   const plane = <usize>gP << 2;
-  if (contiguous) {
-    let s = dy + ((<usize>outAt(0) + <usize>o0 * <usize>gP) << 2);
+  if (outputsContiguous()) {
+    let s = dy + ((<usize>pOut0 + <usize>o0 * <usize>gP) << 2);
     for (let p = 0; p < depth; p++) {
       v128.store(d, v128.load(s));
       v128.store(d, v128.load(s, 16), 16);
@@ -289,12 +492,47 @@ function packOutputs(dy: usize, o0: i32, depth: i32, n: i32, contiguous: bool): 
     }
     return;
   }
+  panelArrays();
   for (let p = 0; p < depth; p++) {
     const s = dy + <usize>(o0 + p) * plane;
     for (let c = 0; c < NR; c++) {
-      store<f32>(d + (<usize>c << 2), c < n ? load<f32>(s + (<usize>outAt(c) << 2)) : 0);
+      store<f32>(d + (<usize>c << 2), c < pN ? load<f32>(s + (<usize>outAt(c) << 2)) : 0);
     }
     d += NR * 4;
+  }
+}
+
+/** p[0..8) += v (lo, hi) in the lanes where mask (mlo, mhi) is set. */
+@inline function addMasked(p: usize, lo: v128, hi: v128, mlo: v128, mhi: v128): void {
+  v128.store(p, f32x4.add(v128.load(p), v128.and(lo, mlo)));
+  v128.store(p, f32x4.add(v128.load(p, 16), v128.and(hi, mhi)), 16);
+}
+
+/** Adds the m x pN tile in sTile (rows = taps r..r+m) to the windows in the padded chunk xs. */
+function scatterTile(xs: usize, r: i32, m: i32): void {
+  if (windowsTwoRuns()) {
+    const lo = runMask(false);
+    const hi = runMask(true);
+    const s1 = xs + (<usize>pPix0 << 2);
+    const s2 = xs + (<usize>(pPix2 - pL) << 2);
+    // All first runs, then all second runs: a row's two windows may overlap.
+    for (let i = 0; i < m; i++) {
+      const t = sTile + (<usize>i << 5);
+      addMasked(s1 + (<usize>offAt(r + i) << 2), v128.load(t), v128.load(t, 16), lo, hi);
+    }
+    for (let i = 0; i < m; i++) {
+      const t = sTile + (<usize>i << 5);
+      addMasked(s2 + (<usize>offAt(r + i) << 2), v128.load(t), v128.load(t, 16), v128.not(lo), v128.not(hi));
+    }
+    return;
+  }
+  panelArrays();
+  for (let i = 0; i < m; i++) {
+    const off = offAt(r + i);
+    for (let c = 0; c < pN; c++) {
+      const p = xs + (<usize>(pixAt(c) + off) << 2);
+      store<f32>(p, load<f32>(p) + tileAt(i, c));
+    }
   }
 }
 
@@ -306,59 +544,58 @@ function packOutputs(dy: usize, o0: i32, depth: i32, n: i32, contiguous: bool): 
 function weightsByColumns(backward: bool, w: usize, bias: usize, xs: usize, ys: usize, cols: i32): void {
   const rows = backward ? gK : gCout;
   const depth = backward ? gCout : gK;
-  const rs = backward ? 1 : gK;
-  const ps = backward ? gK : 1;
   const plane = <usize>gP << 2;
   const whole = rows <= gMc && depth <= gKc; // all of W fits one block: pack it once
+  gChunkLen = (cols / gP) * gPlane;
   for (let jc = 0; jc < cols; jc += NC) {
     const ncols = min(NC, cols - jc);
     for (let ic = 0; ic < rows; ic += gMc) {
       const mc = min(gMc, rows - ic);
       for (let pc = 0; pc < depth; pc += gKc) {
         const kc = min(gKc, depth - pc);
-        if (!whole || jc == 0) packWeights(w, rs, ps, ic, mc, pc, kc);
+        if (!whole || jc == 0) packWeights(w, backward, ic, mc, pc, kc);
         seekColumn(jc);
         const loadC = backward || pc > 0;
         for (let jr = 0; jr < ncols; jr += NR) {
-          const n = min(NR, ncols - jr);
-          columns(n);
-          const xc = n == NR && pixAt(NR - 1) - pixAt(0) == NR - 1;
-          const yc = n == NR && outAt(NR - 1) - outAt(0) == NR - 1;
-          if (backward) packOutputs(ys, pc, kc, n, yc);
-          else packWindows(xs, pc, kc, n, xc);
-          for (let ir = 0; ir < mc; ir += MR) {
+          panel(min(NR, ncols - jr));
+          if (backward) packOutputs(ys, pc, kc);
+          else packWindows(xs, pc, kc);
+          const direct = backward ? windowsContiguous() : outputsContiguous();
+          let ir0 = 0;
+          if (!backward && direct && kc <= 64) {
+            const tiles = mc / MR;
+            const bz: usize = bias != 0 && pc == 0 ? bias + (<usize>ic << 2) : 0;
+            kernelRows(kc, sA, tiles, sB, ys + ((<usize>pOut0 + <usize>ic * <usize>gP) << 2), plane, bz, loadC);
+            ir0 = tiles * MR;
+          }
+          for (let ir = ir0; ir < mc; ir += MR) {
             const m = min(MR, mc - ir);
             const r = ic + ir;
             const a = sA + <usize>ir * <usize>kc * A_BYTES;
             if (backward) {
-              if (xc && m == MR) {
-                const c = xs + (<usize>pixAt(0) << 2);
+              if (direct && m == MR) {
+                const c = xs + (<usize>pPix0 << 2);
                 kernel4x8(
                   kc, a, sB, c + (<usize>offAt(r) << 2), c + (<usize>offAt(r + 1) << 2),
                   c + (<usize>offAt(r + 2) << 2), c + (<usize>offAt(r + 3) << 2), 0, true,
                 );
-                continue;
-              }
-              kernelToTile(kc, a, sB);
-              for (let i = 0; i < m; i++) {
-                const off = offAt(r + i);
-                for (let c = 0; c < n; c++) {
-                  const p = xs + (<usize>(pixAt(c) + off) << 2);
-                  store<f32>(p, load<f32>(p) + tileAt(i, c));
-                }
+              } else {
+                kernelToTile(kc, a, sB);
+                scatterTile(xs, r, m);
               }
               continue;
             }
             const bz: usize = bias != 0 && pc == 0 ? bias + (<usize>r << 2) : 0;
-            if (yc && m == MR) {
-              const c = ys + ((<usize>outAt(0) + <usize>r * <usize>gP) << 2);
+            if (direct && m == MR) {
+              const c = ys + ((<usize>pOut0 + <usize>r * <usize>gP) << 2);
               kernel4x8(kc, a, sB, c, c + plane, c + 2 * plane, c + 3 * plane, bz, loadC);
               continue;
             }
             kernelToTile(kc, a, sB);
+            panelArrays();
             for (let i = 0; i < m; i++) {
               const b: f32 = bz != 0 ? load<f32>(bz + (<usize>i << 2)) : 0;
-              for (let c = 0; c < n; c++) {
+              for (let c = 0; c < pN; c++) {
                 const p = ys + ((<usize>outAt(c) + <usize>(r + i) * <usize>gP) << 2);
                 store<f32>(p, tileAt(i, c) + b + (loadC ? load<f32>(p) : 0));
               }
@@ -540,37 +777,48 @@ function unpadChunk(dx: usize, count: i32): void {
   }
 }
 
-/**
- * out[t, o] = bias[o] (when bias != 0) + Σ W[o, :] · windows of x[t], NCHW, for t < n; the
- * scratch holds conv2d_scratch_bytes(0, ..., chunk) bytes; padded inputs go in chunks of
- * `chunk` images.
- */
-export function conv2d_f32(
-  x: usize, w: usize, bias: usize, out: usize, n: i32, cIn: i32, h: i32, width: i32, cOut: i32,
-  kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, scratch: usize, chunk: i32,
-): void {
-  setGeometry(cIn, h, width, cOut, kh, kw, sh, sw, ph, pw);
+/** The forward pass for the geometry set by prepare. */
+function forward(x: usize, w: usize, bias: usize, out: usize, n: i32, scratch: usize): void {
+  const chunk = chunkFor(n);
   layout(PASS_FORWARD, chunk, scratch);
-  fillOffsets();
+  fillOffsets(false);
+  const inImage = <usize>(gCin * gH * gW) << 2;
+  const outImage = <usize>(gCout * gP) << 2;
   for (let t0 = 0; t0 < n; t0 += chunk) {
     const count = min(chunk, n - t0);
-    let xs = x + ((<usize>t0 * <usize>(cIn * h * width)) << 2);
+    let xs = x + <usize>t0 * inImage;
     if (gPadded) {
       padChunk(xs, count);
       xs = sPad;
     }
-    weightsByColumns(false, w, bias, xs, out + ((<usize>t0 * <usize>(cOut * gP)) << 2), count * gP);
+    weightsByColumns(false, w, bias, xs, out + <usize>t0 * outImage, count * gP);
   }
 }
 
-/** dx = the input gradient of conv2d_f32 for dy (overwritten); arguments as conv2d_f32 (pass 1). */
+/**
+ * out[t, o] = bias[o] (when bias != 0) + Σ W[o, :] · windows of x[t], NCHW, for t < n; the
+ * scratch holds conv2d_scratch_bytes(0, n, ...) bytes.
+ */
+export function conv2d_f32(
+  x: usize, w: usize, bias: usize, out: usize, n: i32, cIn: i32, h: i32, width: i32, cOut: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, scratch: usize,
+): void {
+  prepare(PASS_FORWARD, cIn, h, width, cOut, kh, kw, sh, sw, ph, pw);
+  forward(x, w, bias, out, n, scratch);
+}
+
+/** dx = the input gradient of conv2d_f32 for dy (overwritten); scratch as conv2d_scratch_bytes(1, ...). */
 export function conv2d_backward_input_f32(
   dy: usize, w: usize, dx: usize, n: i32, cIn: i32, h: i32, width: i32, cOut: i32,
-  kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, scratch: usize, chunk: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, scratch: usize,
 ): void {
-  setGeometry(cIn, h, width, cOut, kh, kw, sh, sw, ph, pw);
+  if (prepare(PASS_INPUT, cIn, h, width, cOut, kh, kw, sh, sw, ph, pw) == PASS_FORWARD) {
+    forward(dy, w, 0, dx, n, scratch);
+    return;
+  }
+  const chunk = chunkFor(n);
   layout(PASS_INPUT, chunk, scratch);
-  fillOffsets();
+  fillOffsets(true);
   for (let t0 = 0; t0 < n; t0 += chunk) {
     const count = min(chunk, n - t0);
     const dxc = dx + ((<usize>t0 * <usize>(cIn * h * width)) << 2);
@@ -583,15 +831,16 @@ export function conv2d_backward_input_f32(
 
 /**
  * dw = the weight gradient of conv2d_f32 and dbias[o] = Σ dy[:, o] (when dbias != 0), both
- * overwritten; arguments as conv2d_f32 (pass 2).
+ * overwritten; scratch as conv2d_scratch_bytes(2, ...).
  */
 export function conv2d_backward_weight_f32(
   x: usize, dy: usize, dw: usize, dbias: usize, n: i32, cIn: i32, h: i32, width: i32, cOut: i32,
-  kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, scratch: usize, chunk: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, scratch: usize,
 ): void {
-  setGeometry(cIn, h, width, cOut, kh, kw, sh, sw, ph, pw);
+  prepare(PASS_WEIGHT, cIn, h, width, cOut, kh, kw, sh, sw, ph, pw);
+  const chunk = chunkFor(n);
   layout(PASS_WEIGHT, chunk, scratch);
-  fillOffsets();
+  fillOffsets(false);
   zeroF32(dw, cOut * gK);
   for (let o = 0; o < cOut; o++) store<f64>(sBias + (<usize>o << 3), 0);
   for (let t0 = 0; t0 < n; t0 += chunk) {

@@ -1,17 +1,14 @@
-// 2-D convolution as im2col + GEMM. A chunk of images is unfolded into a column matrix
-// col [K, b*P] (K = cIn*kh*kw, P = oh*ow); then
-//   forward          out   [cOut, b*P] = W [cOut, K] · col             (A·B)
-//   backward input   dcol  [K, b*P]    = Wᵀ · dY [cOut, b*P]           (Aᵀ·B), then col2im
-//   backward weight  dW    [cOut, K]  += dY · colᵀ                     (A·Bᵀ)
-// so all three passes run on the matmul kernel with transpose flags and nothing is transposed
-// in memory. The batch goes in chunks so the scratch blocks stay under CONV_SCRATCH_BYTES.
+// 2-D convolution: validated wrappers over the implicit-GEMM kernels of assembly/conv.ts, which
+// run all three passes on a 4x8 register tile without materialising the im2col matrix. They
+// need one scratch block per call (packed operands and, with padding, a zero-bordered copy of
+// a chunk of images), which the wrapper allocates and frees here.
 import { checkCount, checkElems } from './check.js';
 import { heap, wasm } from './loader.js';
-import { matmul } from './matmul.js';
 
 /**
  * Bound on the scratch of one pass: a padded chunk of images (at most half of it, unless a single
- * padded image is larger) and the packed operands (under 0.5 MiB).
+ * padded image is larger) and the packed operands (under 0.5 MiB). Without padding the tensors are
+ * read in place.
  */
 export const CONV_SCRATCH_BYTES = 1 << 20;
 
@@ -80,21 +77,12 @@ const PASS_FORWARD = 0;
 const PASS_INPUT = 1;
 const PASS_WEIGHT = 2;
 
-/**
- * Runs `body(scratch, chunk)` with the scratch block a pass needs. Without padding the kernel
- * reads the tensors in place and the whole batch is one chunk; with padding, chunks of images
- * are copied into a zero-bordered buffer of at most CONV_SCRATCH_BYTES / 2 (one image at least).
- */
-function withScratch(pass: number, s: Conv2dShape, body: (scratch: number, chunk: number) => void): void {
-  const padded = s.padH > 0 || s.padW > 0;
-  const image = s.cIn * (s.h + 2 * s.padH) * (s.w + 2 * s.padW) * 4;
-  const n = Math.max(1, s.n);
-  const chunk = padded ? Math.max(1, Math.min(n, Math.floor(CONV_SCRATCH_BYTES / 2 / image))) : n;
-  const args = [s.cIn, s.h, s.w, s.cOut, s.kh, s.kw, s.strideH, s.strideW, s.padH, s.padW];
+/** Runs `body(scratch)` with the scratch block the kernel asks for (freed afterwards). */
+function withScratch(pass: number, s: Conv2dShape, body: (scratch: number) => void): void {
   const h = heap();
-  const scratch = h.alloc(wasm().conv2d_scratch_bytes(pass, ...args, chunk));
+  const scratch = h.alloc(wasm().conv2d_scratch_bytes(pass, ...kernelArgs(s)));
   try {
-    body(scratch, chunk);
+    body(scratch);
   } finally {
     h.free(scratch);
   }
@@ -126,13 +114,14 @@ export function conv2d(x: number, w: number, bias: number, out: number, shape: C
   checkElems(op, `out ${dims(n, cOut, g.oh, g.ow)}`, out, n * cOut * g.p);
   checkNoAlias(op, { out }, { x, w, bias });
   if (n === 0) return;
-  withScratch(PASS_FORWARD, shape, (scratch, chunk) =>
-    wasm().conv2d_f32(x, w, bias, out, ...kernelArgs(shape), scratch, chunk),
+  withScratch(PASS_FORWARD, shape, (scratch) =>
+    wasm().conv2d_f32(x, w, bias, out, ...kernelArgs(shape), scratch),
   );
 }
 
 /**
- * Gradient of {@link conv2d} with respect to its input: dx = col2im(Wᵀ · dy), overwriting dx.
+ * Gradient of {@link conv2d} with respect to its input, overwriting dx: every dy[t, o, y, x]·w[o, c, i, j]
+ * is added back to the input pixel x[t, c, y*strideH - padH + i, x*strideW - padW + j] it multiplied.
  * dy: [n, cOut, oh, ow], w: [cOut, cIn, kh, kw], dx: [n, cIn, h, w].
  */
 export function conv2dBackwardInput(dy: number, w: number, dx: number, shape: Conv2dShape): void {
@@ -144,14 +133,15 @@ export function conv2dBackwardInput(dy: number, w: number, dx: number, shape: Co
   checkElems(op, `dx ${dims(n, cIn, h, width)}`, dx, n * cIn * h * width);
   checkNoAlias(op, { dx }, { dy, w });
   if (n === 0) return;
-  withScratch(PASS_INPUT, shape, (scratch, chunk) =>
-    wasm().conv2d_backward_input_f32(dy, w, dx, ...kernelArgs(shape), scratch, chunk),
+  withScratch(PASS_INPUT, shape, (scratch) =>
+    wasm().conv2d_backward_input_f32(dy, w, dx, ...kernelArgs(shape), scratch),
   );
 }
 
 /**
  * Gradients of {@link conv2d} with respect to the weight and bias, overwriting them:
- * dw = Σ_chunks dy · colᵀ, dbias[o] = Σ dy[:, o, :, :] (skipped when dbias is 0).
+ * dw[o, c, i, j] = Σ_{t,y,x} dy[t, o, y, x] · x[t, c, y*strideH - padH + i, x*strideW - padW + j],
+ * dbias[o] = Σ dy[:, o, :, :] (skipped when dbias is 0).
  * x: [n, cIn, h, w], dy: [n, cOut, oh, ow], dw: [cOut, cIn, kh, kw], dbias: [cOut] or 0.
  */
 export function conv2dBackwardWeight(
@@ -169,7 +159,7 @@ export function conv2dBackwardWeight(
   checkElems(op, `dw ${dims(cOut, cIn, kh, kw)}`, dw, cOut * g.k);
   if (dbias !== 0) checkElems(op, `dbias ${dims(cOut)}`, dbias, cOut);
   checkNoAlias(op, { dw, dbias }, { x, dy });
-  withScratch(PASS_WEIGHT, shape, (scratch, chunk) =>
-    wasm().conv2d_backward_weight_f32(x, dy, dw, dbias, ...kernelArgs(shape), scratch, chunk),
+  withScratch(PASS_WEIGHT, shape, (scratch) =>
+    wasm().conv2d_backward_weight_f32(x, dy, dw, dbias, ...kernelArgs(shape), scratch),
   );
 }
