@@ -86,10 +86,11 @@ export function matmul(args: MatmulArgs): void {
   checkElems('matmul', 'a', a, span(sA, m * k));
   checkElems('matmul', 'b', b, span(sB, k * n));
   checkElems('matmul', 'out', out, span(sC, m * n));
-  let flags = (args.transA ? 1 : 0) | (args.transB ? 2 : 0) | (args.accumulate ? 4 : 0);
-  if (args.bias !== undefined) {
-    checkElems('matmul', 'bias', args.bias, n);
-    flags |= 8;
-  }
-  runMatmul(wasm(), a, b, out, args.bias ?? 0, m, n, k, flags, batch, sA, sB, sC, packScratch);
+  if (bias !== undefined) checkElems('matmul', 'bias', bias, n);
+  const flags =
+    (args.transA ? MM_TRANS_A : 0) |
+    (args.transB ? MM_TRANS_B : 0) |
+    (args.accumulate ? MM_ACCUMULATE : 0) |
+    (bias !== undefined ? MM_BIAS : 0);
+  runMatmul(wasm(), a, b, out, bias ?? 0, m, n, k, flags, batch, sA, sB, sC, packScratch);
 }
