@@ -236,18 +236,32 @@ export class DataLoader implements Iterable<TensorBatch> {
     }
   }
 
-  /** One epoch of `{ x, y }` tensor batches. */
+  /**
+   * One epoch of `{ x, y }` tensor batches. The loader owns them: a batch is freed when the next
+   * one is produced (and the last when the loop ends), so a training loop needs no dispose calls;
+   * `clone()` a batch to keep it longer.
+   */
   *[Symbol.iterator](): Generator<TensorBatch, void, undefined> {
-    for (const batch of this.arrays()) {
-      const bx = tensor(batch.x, { shape: batch.xShape, dtype: dtypeOf(batch.x) });
-      let by: BatchTensor;
-      try {
-        by = tensor(batch.y, { shape: batch.yShape, dtype: dtypeOf(batch.y) });
-      } catch (err) {
-        bx.dispose();
-        throw err;
+    let last: TensorBatch | undefined;
+    try {
+      for (const batch of this.arrays()) {
+        last?.x.dispose();
+        last?.y.dispose();
+        last = undefined;
+        const bx = tensor(batch.x, { shape: batch.xShape, dtype: dtypeOf(batch.x) });
+        let by: BatchTensor;
+        try {
+          by = tensor(batch.y, { shape: batch.yShape, dtype: dtypeOf(batch.y) });
+        } catch (err) {
+          bx.dispose();
+          throw err;
+        }
+        last = { x: bx, y: by };
+        yield last;
       }
-      yield { x: bx, y: by };
+    } finally {
+      last?.x.dispose();
+      last?.y.dispose();
     }
   }
 }
