@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runPages } from './browser.mjs';
+import { extractExamples } from './readme.mjs';
 import { checkTarball, readTarball } from './tarball.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -138,10 +139,17 @@ try {
     return await runPages(page, pages);
   });
 
+  const types = join(all, 'types');
+  cpSync(join(fixtures, 'types'), types, { recursive: true });
+  let examples = [];
+  await step('README examples run in Node', () => {
+    examples = extractExamples(all, types);
+    for (const base of examples) console.log(run('node', [`${base}.mjs`], types, { quiet: true }).trim());
+    return `ran ${examples.join(', ') || 'none'}`;
+  });
+
   await step('(d) tsc --noEmit of a TypeScript consumer (NodeNext and bundler resolution)', () => {
-    const types = join(all, 'types');
-    cpSync(join(fixtures, 'types'), types, { recursive: true });
-    const files = ['consumer.ts', 'consumer-nn.ts'];
+    const files = ['consumer.ts', 'consumer-nn.ts', ...examples.map((b) => `${b}.ts`)];
     const tsc = join(root, 'node_modules/typescript/bin/tsc');
     const variants = {
       nodenext: { module: 'NodeNext', moduleResolution: 'NodeNext' },
