@@ -7,9 +7,13 @@ import ts from 'typescript';
 
 const MARKED = /<!-- pack-test:run -->\s*\n```ts\n([\s\S]*?)\n```/g;
 
-/** Writes each marked example of `<dir>/node_modules/@asgrad/*` READMEs into `out`: [name.ts, name.mjs][]. */
+/**
+ * Writes each marked example of the `<dir>/node_modules/@asgrad/*` READMEs into `out` as
+ * `<base>.ts` and `<base>.mjs`; returns the bases and the packages whose README marks none.
+ */
 export function extractExamples(dir, out) {
   const files = [];
+  const unmarked = [];
   const scope = join(dir, 'node_modules/@asgrad');
   for (const pkg of readdirSync(scope).sort()) {
     const readme = readFileSync(join(scope, pkg, 'README.md'), 'utf8');
@@ -27,6 +31,7 @@ export function extractExamples(dir, out) {
       writeFileSync(join(out, `${base}.mjs`), outputText);
       files.push(base);
     }
+    if (i === 0) unmarked.push(`@asgrad/${pkg}`);
   }
-  return files;
+  return { files, unmarked };
 }

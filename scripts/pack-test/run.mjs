@@ -143,9 +143,12 @@ try {
   cpSync(join(fixtures, 'types'), types, { recursive: true });
   let examples = [];
   await step('README examples run in Node', () => {
-    examples = extractExamples(all, types);
+    const found = extractExamples(all, types);
+    examples = found.files;
     for (const base of examples) console.log(run('node', [`${base}.mjs`], types, { quiet: true }).trim());
-    return `ran ${examples.join(', ') || 'none'}`;
+    const none = found.unmarked.length > 0 ? `; no marked example in ${found.unmarked.join(', ')}` : '';
+    if (none) console.log(`  note: a README example is run when preceded by <!-- pack-test:run -->${none}`);
+    return `ran ${examples.join(', ') || 'none'}${none}`;
   });
 
   await step('(d) tsc --noEmit of a TypeScript consumer (NodeNext and bundler resolution)', () => {
