@@ -4,8 +4,9 @@
 // (no workspace links, no registry for @asgrad/*) and runs what a user would run:
 //   (a) Node ESM: a tiny model trained with @asgrad/nn + @asgrad/optim, the loss must fall;
 //   (b) Node ESM with only @asgrad/autograd installed: a gradient against its closed form;
-//   (c) a Vite build of a page importing the packages, served with COOP/COEP and run in
-//       headless Chromium, asserting a gradient computed in the page;
+//   (c) pages importing the packages, bundled by `vite build` (Vite's defaults) and served by
+//       node:http, and served by the Vite dev server, both with COOP/COEP, run in headless
+//       Chromium, asserting gradients computed in the page;
 //   (d) a TypeScript consumer of the public API type-checked with `tsc --noEmit`.
 // The dev tools (vite, playwright-core, typescript) are the workspace's own, found from here.
 // Usage: node scripts/pack-test/run.mjs [--keep] (after `pnpm build`; run.sh does both).
@@ -128,7 +129,7 @@ try {
     return `installed offline: ${installed.join(' + ')}; ${run('node', ['grad.mjs'], solo).trim()}`;
   });
 
-  await step('(c) Vite build, served with COOP/COEP, run in headless Chromium', async () => {
+  await step('(c) Vite build and Vite dev server, cross-origin isolated, in headless Chromium', async () => {
     const pages = ['autograd', 'nn'];
     const page = join(all, 'page');
     mkdirSync(page);
