@@ -34,7 +34,14 @@ async function step(name, fn) {
   results.push({ name, detail: detail ?? 'ok', seconds });
 }
 function run(cmd, args, cwd, { quiet = false } = {}) {
-  const out = execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  // A limit, so that a script kept alive (say, by worker threads) fails instead of hanging CI.
+  const out = execFileSync(cmd, args, {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 300_000,
+    killSignal: 'SIGKILL',
+  });
   if (!quiet && out.trim()) process.stdout.write(out.endsWith('\n') ? out : `${out}\n`);
   return out;
 }
@@ -65,14 +72,18 @@ try {
   const tarballs = {};
 
   await step('pack', () => {
-    run(
-      'npx',
-      ['-y', 'pnpm@12.4.2', '-r', '--filter', './packages/*', 'pack', '--pack-destination', tarDir],
-      root,
-      {
-        quiet: true,
-      },
-    );
+    // The apps are private: only packages/* is published.
+    const pack = [
+      '-y',
+      'pnpm@12.4.2',
+      '-r',
+      '--filter',
+      './packages/*',
+      'pack',
+      '--pack-destination',
+      tarDir,
+    ];
+    run('npx', pack, root, { quiet: true });
     for (const file of readdirSync(tarDir)) {
       const { pkg } = readTarball(join(tarDir, file));
       tarballs[pkg.name] = join(tarDir, file);
