@@ -42,9 +42,9 @@ export function formatConfusion(m: ConfusionMatrix, names: readonly string[]): s
   const acc = perClassAccuracy(m);
   const label = Math.max(9, ...names.map((n) => n.length + 2));
   const w = Math.max(4, ...m.flat().map((v) => String(v).length)) + 1;
-  const head = `${'true\\pred'.padEnd(label + 1)}${m.map((_, j) => String(j).padStart(w)).join('')}   acc`;
+  const head = `${'true\\pred'.padEnd(label + 1)}${m.map((_, j) => String(j).padStart(w)).join('')}${'acc'.padStart(8)}`;
   const rows = m.map((row, i) => {
-    const a = Number.isNaN(acc[i]) ? '   -' : `${(acc[i] * 100).toFixed(1)}%`.padStart(6);
+    const a = (Number.isNaN(acc[i]) ? '-' : `${(acc[i] * 100).toFixed(1)}%`).padStart(6);
     const name = names[i] === undefined || names[i] === String(i) ? `${i}` : `${i} ${names[i]}`;
     return `${name.padEnd(label + 1)}${row.map((v) => String(v).padStart(w)).join('')}  ${a}`;
   });
