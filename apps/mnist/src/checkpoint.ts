@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { type generatorState, scope, type Tensor } from '@asgrad/autograd';
-import { loadSafetensors, type Module, safetensorsMetadata, saveSafetensors } from '@asgrad/nn';
+import { loadSafetensors, type Module, saveSafetensors } from '@asgrad/nn';
 import type { AnyOptimizer, OptimizerStateDict } from '@asgrad/optim';
 import type { DatasetName } from './data.js';
 import { writeFileAtomic } from './files.js';
@@ -153,6 +153,14 @@ export interface LoadedCheckpoint {
   optimizer: OptimizerStateDict;
 }
 
+/** The `__metadata__` of a safetensors file already validated by loadSafetensors (empty if none). */
+export function safetensorsMetadata(bytes: Uint8Array): Record<string, string> {
+  const length = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + length)));
+  const meta = header.__metadata__;
+  return meta !== null && typeof meta === 'object' ? meta : {};
+}
+
 /** Parses safetensors bytes, turning the parser's error into one naming the file. */
 export function readWeights(path: string, bytes: Uint8Array): Record<string, Tensor> {
   try {
@@ -209,7 +217,7 @@ export function loadModelFile(path: string): ModelFile {
   }
   const bytes = readBytes(path, 'checkpoint');
   const weights = readWeights(path, bytes);
-  const meta = safetensorsMetadata(bytes) ?? {};
+  const meta = safetensorsMetadata(bytes);
   const model = modelOf(weights);
   if (model === null) {
     for (const t of Object.values(weights)) t.dispose();

@@ -8,7 +8,7 @@ import type { TrainConfig } from './checkpoint.js';
 import { loadData } from './data.js';
 import { evaluate } from './evaluate.js';
 import { writeFileAtomic } from './files.js';
-import { buildModel } from './models.js';
+import { buildModel, disposeModel } from './models.js';
 import { DEFAULT_LR, disposeOptimizer, makeOptimizer, type OptimizerName } from './optimizers.js';
 import { htmlPage, linePlot, toCsv } from './plot.js';
 import { epochProgress, formatSeconds } from './progress.js';
@@ -116,7 +116,7 @@ export async function runCompare(o: CompareOptions): Promise<CompareRow[]> {
       `${c.optimizer.padEnd(9)} lr ${c.lr}: loss ${finalLoss.toFixed(4)}, test ${(test * 100).toFixed(2)}%, ${formatSeconds(seconds)}`,
     );
     disposeOptimizer(optimizer);
-    model.dispose();
+    disposeModel(model);
   }
   const table = compareTable(rows);
   const svg = linePlot({

@@ -5,7 +5,7 @@ import type { Module } from '@asgrad/nn';
 import { loadModelFile } from './checkpoint.js';
 import { type ConfusionMatrix, confusionMatrix, formatConfusion } from './confusion.js';
 import { CLASS_NAMES, loadData } from './data.js';
-import { buildModel } from './models.js';
+import { buildModel, disposeModel } from './models.js';
 
 /** Mean loss, accuracy and every prediction of a model on a split. */
 export interface Evaluation {
@@ -77,6 +77,6 @@ export function runEval(o: EvalOptions): Evaluation & { confusion: ConfusionMatr
     `test loss ${ev.loss.toFixed(4)}, accuracy ${(ev.accuracy * 100).toFixed(2)}% (${data.test.n} images)`,
   );
   o.log(formatConfusion(confusion, CLASS_NAMES[m.dataset]));
-  m.net.dispose();
+  disposeModel(m.net);
   return { ...ev, confusion };
 }

@@ -1,7 +1,7 @@
 // The two networks the CLI trains, in PyTorch layouts (weights load into the same
 // nn.Sequential in PyTorch through safetensors).
 import { scope, type Tensor } from '@asgrad/autograd';
-import { Conv2d, Dropout, Flatten, Linear, MaxPool2d, ReLU, Sequential } from '@asgrad/nn';
+import { Conv2d, Dropout, Flatten, Linear, MaxPool2d, type Module, ReLU, Sequential } from '@asgrad/nn';
 
 export const MODEL_NAMES = ['mlp', 'cnn'] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
@@ -56,10 +56,20 @@ export function modelOf(weights: Record<string, Tensor>): ModelName | null {
     const expected = scope(() => {
       const m = buildModel(name);
       const s = shapes(m.stateDict());
-      m.dispose();
+      disposeModel(m);
       return s;
     });
     if (expected === given) return name;
   }
   return null;
+}
+
+/** Frees a model's parameters, gradients and buffers (kernel memory is not garbage-collected). */
+export function disposeModel(model: Module): void {
+  for (const p of model.parameters()) {
+    p.grad?.dispose();
+    p.grad = null;
+    p.dispose();
+  }
+  for (const [, b] of model.namedBuffers()) b.dispose();
 }

@@ -5,6 +5,7 @@ import { noGrad, scope, tensor } from '@asgrad/autograd';
 import { FASHION_MNIST_STATS, MNIST_STATS } from '@asgrad/data';
 import { CLASS_NAMES, loadData } from './data.js';
 import { restoreModel } from './evaluate.js';
+import { disposeModel } from './models.js';
 import { decodePng, toMnistSample } from './preprocess.js';
 
 const RAMP = ' .:-=+*#%@';
@@ -105,6 +106,6 @@ export function runPredict(o: PredictOptions): Prediction {
     });
     return { predicted, probabilities, label };
   } finally {
-    m.net.dispose();
+    disposeModel(m.net);
   }
 }

@@ -16,7 +16,7 @@ import {
 import { type ConfusionMatrix, confusionMatrix, formatConfusion } from './confusion.js';
 import { loadData } from './data.js';
 import { evaluate } from './evaluate.js';
-import { buildModel } from './models.js';
+import { buildModel, disposeModel } from './models.js';
 import { DEFAULT_LR, makeOptimizer } from './optimizers.js';
 import { epochProgress, formatSeconds, type Progress } from './progress.js';
 import { type RunReport, writeRunReport } from './report.js';
@@ -241,7 +241,7 @@ export async function runTraining(o: TrainOptions): Promise<TrainResult> {
   const confusion = confusionMatrix(ev.labels, ev.predictions);
   report.test = { loss: ev.loss, accuracy: ev.accuracy, confusion, n: data.test.n };
   writeRunReport(out, report);
-  model.dispose();
+  disposeModel(model);
   log(`test loss ${ev.loss.toFixed(4)}, accuracy ${pct(ev.accuracy)} (${data.test.n} images)`);
   log(formatConfusion(confusion, data.classes));
   log(
