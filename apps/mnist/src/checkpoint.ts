@@ -8,11 +8,11 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { type generatorState, scope, type Tensor } from '@asgrad/autograd';
 import { loadSafetensors, type Module, saveSafetensors } from '@asgrad/nn';
-import type { AnyOptimizer, OptimizerStateDict } from '@asgrad/optim';
+import type { AnyOptimizer, OptimizerStateDict, SchedulerStateDict } from '@asgrad/optim';
 import type { DatasetName } from './data.js';
 import { writeFileAtomic } from './files.js';
 import { isModelName, type ModelName, modelOf } from './models.js';
-import type { OptimizerName } from './optimizers.js';
+import type { OptimizerName, ScheduleName } from './optimizers.js';
 
 export const MODEL_FILE = 'model.safetensors';
 export const OPTIMIZER_FILE = 'optimizer.json';
@@ -23,6 +23,8 @@ export interface TrainConfig {
   model: ModelName;
   optimizer: OptimizerName;
   lr: number;
+  /** Learning-rate schedule over the whole run, stepped after every batch. */
+  schedule: ScheduleName;
   epochs: number;
   batchSize: number;
   seed: number;
@@ -55,6 +57,8 @@ export interface CheckpointState {
   rng: ReturnType<typeof generatorState>;
   /** The DataLoader's next epoch (its shuffle order depends only on seed and epoch). */
   loaderEpoch: number;
+  /** The LR scheduler's state (null without a schedule). */
+  scheduler: SchedulerStateDict | null;
   history: EpochMetrics[];
   sha256: { model: string; optimizer: string };
 }

@@ -8,7 +8,7 @@ import { parseContenders, runCompare } from './compare.js';
 import { DATASET_NAMES } from './data.js';
 import { runEval } from './evaluate.js';
 import { MODEL_NAMES } from './models.js';
-import { isOptimizerName, OPTIMIZER_NAMES } from './optimizers.js';
+import { isOptimizerName, OPTIMIZER_NAMES, SCHEDULE_NAMES } from './optimizers.js';
 import { choiceOption, intOption, latestRun, positiveOption, timestampedDir, UsageError } from './options.js';
 import { runPredict } from './predict.js';
 import { DEFAULT_CONFIG, runTraining } from './train.js';
@@ -26,11 +26,11 @@ commands:
   trajectories  optimizer paths on Beale, Rosenbrock and a saddle, drawn as SVG
 
 train:    --model ${MODEL_NAMES.join('|')} (${DEFAULT_CONFIG.model})  --optimizer ${OPTIMIZER_NAMES.join('|')} (${DEFAULT_CONFIG.optimizer})
-          --lr X (per optimizer)  --epochs N (${DEFAULT_CONFIG.epochs})  --batch-size N (${DEFAULT_CONFIG.batchSize})  --seed N (${DEFAULT_CONFIG.seed})
+          --lr X (per optimizer)  --schedule ${SCHEDULE_NAMES.join('|')} (${DEFAULT_CONFIG.schedule})  --epochs N (${DEFAULT_CONFIG.epochs})  --batch-size N (${DEFAULT_CONFIG.batchSize})  --seed N (${DEFAULT_CONFIG.seed})
           --dataset ${DATASET_NAMES.join('|')}  --out DIR | --name NAME (runs/NAME)  --resume (the latest run, or --out DIR)
           --train-limit N  --test-limit N  --validation N (${DEFAULT_CONFIG.validation})  --threads N  --quiet
-compare:  --optimizers a,b:LR,... (sgd,momentum,adagrad,rmsprop,adam)  --epochs N (1), and train's data,
-          model, batch, seed and output options
+compare:  --optimizers a,b:LR,... (sgd,momentum,adagrad,rmsprop,adam)  --epochs N (1)  --schedule (none),
+          and train's data, model, batch, seed and output options
 eval:     --checkpoint RUN_DIR|checkpoint.json|model.safetensors  --test-limit N
 predict:  --checkpoint ...  (IMAGE.png | --index N)
 trajectories: --steps N (500)  --out DIR`;
@@ -47,6 +47,7 @@ const RUN_FLAGS = {
   'train-limit': { type: 'string' },
   'test-limit': { type: 'string' },
   validation: { type: 'string' },
+  schedule: { type: 'string' },
   threads: { type: 'string' },
   quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -100,6 +101,7 @@ function runOptions(v: Record<string, string | boolean | undefined>) {
     trainLimit: intOption('train-limit', s('train-limit'), 1),
     testLimit: intOption('test-limit', s('test-limit'), 1),
     validation: intOption('validation', s('validation'), 0),
+    schedule: choiceOption('schedule', s('schedule'), SCHEDULE_NAMES),
   };
 }
 
@@ -140,6 +142,7 @@ async function compare(args: string[]): Promise<number> {
     ...DEFAULT_CONFIG,
     ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
     epochs: o.epochs ?? 1,
+    schedule: o.schedule ?? 'none',
     contenders,
     out: runDir(values, 'compare'),
     quiet: values.quiet,

@@ -9,7 +9,13 @@ import { loadData } from './data.js';
 import { evaluate } from './evaluate.js';
 import { writeFileAtomic } from './files.js';
 import { buildModel, disposeModel } from './models.js';
-import { DEFAULT_LR, disposeOptimizer, makeOptimizer, type OptimizerName } from './optimizers.js';
+import {
+  DEFAULT_LR,
+  disposeOptimizer,
+  makeOptimizer,
+  makeScheduler,
+  type OptimizerName,
+} from './optimizers.js';
 import { htmlPage, linePlot, toCsv } from './plot.js';
 import { epochProgress, formatSeconds } from './progress.js';
 import { trainEpoch } from './train.js';
@@ -92,12 +98,17 @@ export async function runCompare(o: CompareOptions): Promise<CompareRow[]> {
     const model = buildModel(o.model);
     const optimizer = makeOptimizer(c.optimizer, model.parameters(), c.lr);
     const loader = new DataLoader(data.train, { batchSize: o.batchSize, shuffle: true, seed: o.seed });
+    const scheduler = makeScheduler(o.schedule, optimizer, o.epochs * loader.length);
     const losses: number[] = [];
     let finalLoss = Number.NaN;
     let seconds = 0;
     for (let e = 1; e <= o.epochs; e++) {
       const progress = epochProgress(`${c.optimizer} ${e}/${o.epochs}`, loader.length, undefined, o.quiet);
-      const r = await trainEpoch(model, optimizer, loader, { progress, onBatch: (l) => losses.push(l) });
+      const r = await trainEpoch(model, optimizer, loader, {
+        progress,
+        scheduler,
+        onBatch: (l) => losses.push(l),
+      });
       finalLoss = r.loss;
       seconds += r.seconds;
     }

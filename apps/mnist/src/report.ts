@@ -72,6 +72,25 @@ export function runPlots(r: RunReport): { loss: string; accuracy: string } {
   };
 }
 
+const pct = (v: number | null) => (v === null ? '-' : `${(v * 100).toFixed(2)}%`);
+
+/** The epochs as a readable table (the CSV keeps full precision). */
+function epochTable(history: readonly EpochMetrics[]): Section['table'] {
+  return {
+    columns: ['epoch', 'train loss', 'train acc', 'val loss', 'val acc', 'lr', 'seconds', 'samples/s'],
+    rows: history.map((m) => [
+      m.epoch,
+      m.trainLoss.toFixed(4),
+      pct(m.trainAccuracy),
+      m.valLoss === null ? '-' : m.valLoss.toFixed(4),
+      pct(m.valAccuracy),
+      m.lr,
+      m.seconds.toFixed(1),
+      Math.round(m.samplesPerSecond),
+    ]),
+  };
+}
+
 /** Writes metrics.json, metrics.csv, loss.svg, accuracy.svg and report.html into `dir` (each atomically). */
 export function writeRunReport(dir: string, r: RunReport): void {
   const plots = runPlots(r);
@@ -89,17 +108,7 @@ export function writeRunReport(dir: string, r: RunReport): void {
     },
     { heading: 'Loss', svg: plots.loss },
     { heading: 'Accuracy', svg: plots.accuracy },
-    {
-      heading: 'Epochs',
-      table: {
-        columns: CSV_COLUMNS,
-        rows: metricsCsv(r.history)
-          .trim()
-          .split('\n')
-          .slice(1)
-          .map((l) => l.split(',')),
-      },
-    },
+    { heading: 'Epochs', table: epochTable(r.history) },
   ];
   if (r.test) {
     sections.push({

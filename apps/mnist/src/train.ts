@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { crossEntropy, generatorState, manualSeed, scope, setGeneratorState } from '@asgrad/autograd';
 import { DataLoader } from '@asgrad/data';
 import { accuracy, type Module } from '@asgrad/nn';
-import type { AnyOptimizer } from '@asgrad/optim';
+import type { AnyOptimizer, LRScheduler } from '@asgrad/optim';
 import {
   CHECKPOINT_FILE,
   type EpochMetrics,
@@ -17,13 +17,15 @@ import { type ConfusionMatrix, confusionMatrix, formatConfusion } from './confus
 import { loadData } from './data.js';
 import { evaluate } from './evaluate.js';
 import { buildModel, disposeModel } from './models.js';
-import { DEFAULT_LR, makeOptimizer } from './optimizers.js';
+import { DEFAULT_LR, disposeOptimizer, makeOptimizer, makeScheduler } from './optimizers.js';
 import { epochProgress, formatSeconds, type Progress } from './progress.js';
 import { type RunReport, writeRunReport } from './report.js';
 
 /** Hooks of {@link trainEpoch}. */
 export interface EpochHooks {
   progress?: Progress;
+  /** Stepped after every optimizer step. */
+  scheduler?: LRScheduler | null;
   /** Called after every optimizer step with that batch's loss. */
   onBatch?: (loss: number) => void;
   /** Polled between batches; true ends the epoch early (Ctrl-C). */
@@ -68,6 +70,7 @@ export async function trainEpoch(
       optimizer.step();
       return [l.item(), accuracy(logits, y)] as const;
     });
+    hooks.scheduler?.step();
     x.dispose();
     y.dispose();
     lossSum += loss * size;
@@ -87,12 +90,16 @@ export async function trainEpoch(
   return { loss: lossSum / samples, accuracy: correct / samples, samples, seconds, stopped };
 }
 
-/** What `train` uses for any option not given: MLP + Adam, reaching ~97.5% in about a minute here. */
+/**
+ * What `train` uses for any option not given: the MLP with Adam (lr 2e-3, cosine-annealed to 0
+ * over the run), batch 64, 3 epochs: about 97.7% test accuracy in well under a minute here.
+ */
 export const DEFAULT_CONFIG: Omit<TrainConfig, 'lr'> = {
   model: 'mlp',
   optimizer: 'adam',
+  schedule: 'cosine',
   epochs: 3,
-  batchSize: 128,
+  batchSize: 64,
   seed: 0,
   dataset: 'mnist',
   validation: 5000,
@@ -108,6 +115,8 @@ export interface TrainOptions {
   resume: boolean;
   /** Options given; the rest come from {@link DEFAULT_CONFIG} or, when resuming, the saved run. */
   config: Partial<TrainConfig>;
+  /** Aborting it stops the run at the next batch, as Ctrl-C does. */
+  signal?: AbortSignal;
   /** No progress bar (tests). */
   quiet?: boolean;
   log: (line: string) => void;
@@ -126,9 +135,13 @@ export interface TrainResult {
 export function resolveConfig(given: Partial<TrainConfig>, saved?: TrainConfig): TrainConfig {
   if (saved) {
     for (const [k, v] of Object.entries(given) as [keyof TrainConfig, unknown][]) {
-      if (v !== undefined && k !== 'epochs' && v !== saved[k]) {
-        throw new Error(`--resume: this run was started with ${k} = ${saved[k]}, not ${v}`);
+      if (v === undefined || v === saved[k] || (k === 'epochs' && saved.schedule === 'none')) continue;
+      if (k === 'epochs') {
+        throw new Error(
+          `--resume: this run's ${saved.schedule} schedule spans ${saved.epochs} epochs; --epochs cannot change it`,
+        );
       }
+      throw new Error(`--resume: this run was started with ${k} = ${saved[k]}, not ${v}`);
     }
     return { ...saved, epochs: given.epochs ?? saved.epochs };
   }
@@ -173,11 +186,13 @@ export async function runTraining(o: TrainOptions): Promise<TrainResult> {
     shuffle: true,
     seed: config.seed,
   });
+  const scheduler = makeScheduler(config.schedule, optimizer, config.epochs * loader.length);
   let history: EpochMetrics[] = [];
   if (ck) {
     try {
       model.loadStateDict(ck.weights);
       optimizer.loadStateDict(ck.optimizer);
+      if (scheduler && ck.state.scheduler) scheduler.loadStateDict(ck.state.scheduler);
     } finally {
       for (const t of Object.values(ck.weights)) t.dispose();
     }
@@ -187,7 +202,7 @@ export async function runTraining(o: TrainOptions): Promise<TrainResult> {
     log(`resuming ${out} after epoch ${ck.state.epoch} of ${config.epochs}`);
   } else {
     log(
-      `training ${config.model} with ${config.optimizer} (lr ${config.lr}) on ${data.train.n} ${config.dataset} images, ` +
+      `training ${config.model} with ${config.optimizer} (lr ${config.lr}${config.schedule === 'none' ? '' : `, ${config.schedule} schedule`}) on ${data.train.n} ${config.dataset} images, ` +
         `batch ${config.batchSize}, ${config.epochs} epochs, seed ${config.seed} -> ${out}`,
     );
   }
@@ -203,12 +218,18 @@ export async function runTraining(o: TrainOptions): Promise<TrainResult> {
   try {
     for (let epoch = history.length + 1; epoch <= config.epochs; epoch++) {
       const progress = epochProgress(`epoch ${epoch}/${config.epochs}`, loader.length, undefined, o.quiet);
-      const r = await trainEpoch(model, optimizer, loader, { progress, shouldStop: () => stop });
+      const r = await trainEpoch(model, optimizer, loader, {
+        progress,
+        scheduler,
+        shouldStop: () => stop || o.signal?.aborted === true,
+      });
       if (r.stopped) {
         const kept = history.length
           ? `the checkpoint of epoch ${history.length} in ${out} is intact`
           : 'nothing was saved';
         log(`interrupted during epoch ${epoch}: ${kept}; continue with --resume --out ${out}`);
+        disposeModel(model);
+        disposeOptimizer(optimizer);
         return { config, history, test: null, interrupted: true };
       }
       const val = data.validation ? evaluate(model, data.validation) : null;
@@ -228,6 +249,7 @@ export async function runTraining(o: TrainOptions): Promise<TrainResult> {
         epoch,
         rng: generatorState(),
         loaderEpoch: loader.epoch,
+        scheduler: scheduler?.stateDict() ?? null,
         history,
       });
       writeRunReport(out, report);
@@ -242,6 +264,7 @@ export async function runTraining(o: TrainOptions): Promise<TrainResult> {
   report.test = { loss: ev.loss, accuracy: ev.accuracy, confusion, n: data.test.n };
   writeRunReport(out, report);
   disposeModel(model);
+  disposeOptimizer(optimizer);
   log(`test loss ${ev.loss.toFixed(4)}, accuracy ${pct(ev.accuracy)} (${data.test.n} images)`);
   log(formatConfusion(confusion, data.classes));
   log(
