@@ -74,7 +74,10 @@ async function applyThreads(v: string | undefined): Promise<void> {
   const n = intOption('threads', v, 1);
   if (n === undefined) return;
   const set = (autograd as { setThreads?: (n: number) => Promise<void> | void }).setThreads;
-  if (!set) throw new UsageError('--threads: this build of asgrad runs kernels on one thread only');
+  if (!set) {
+    if (n === 1) return;
+    throw new UsageError('--threads: this build of asgrad runs kernels on one thread only');
+  }
   await set(n);
 }
 

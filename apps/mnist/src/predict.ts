@@ -102,7 +102,7 @@ export function runPredict(o: PredictOptions): Prediction {
     );
     probabilities.forEach((p, k) => {
       const bar = '#'.repeat(Math.round(p * 40));
-      o.log(`  ${String(k)} ${names[k].padEnd(8)} ${(p * 100).toFixed(2).padStart(6)}% ${bar}`);
+      o.log(`  ${String(k)} ${names[k].padEnd(8)} ${(p * 100).toFixed(2).padStart(6)}% ${bar}`.trimEnd());
     });
     return { predicted, probabilities, label };
   } finally {

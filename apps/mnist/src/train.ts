@@ -203,7 +203,7 @@ export async function runTraining(o: TrainOptions): Promise<TrainResult> {
   } else {
     log(
       `training ${config.model} with ${config.optimizer} (lr ${config.lr}${config.schedule === 'none' ? '' : `, ${config.schedule} schedule`}) on ${data.train.n} ${config.dataset} images, ` +
-        `batch ${config.batchSize}, ${config.epochs} epochs, seed ${config.seed} -> ${out}`,
+        `batch ${config.batchSize}, ${config.epochs} epoch${config.epochs === 1 ? '' : 's'}, seed ${config.seed} -> ${out}`,
     );
   }
   const report: RunReport = { config, history, test: null, classes: data.classes };

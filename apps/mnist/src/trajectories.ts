@@ -230,7 +230,7 @@ export function runTrajectories(o: TrajectoriesOptions): string {
     o.log(`${fn.name} from (${fn.start.join(', ')}), ${o.steps} steps:`);
     for (const p of paths[i]) {
       const [x, y] = p.points[p.points.length - 1];
-      const where = Number.isFinite(p.final) ? `(${x.toFixed(3)}, ${y.toFixed(3)})` : 'diverged';
+      const where = Number.isFinite(p.final) ? `(${formatTick(x)}, ${formatTick(y)})` : 'diverged';
       o.log(
         `  ${p.optimizer.padEnd(9)} lr ${String(p.lr).padEnd(7)} ends at ${where.padEnd(18)} f = ${formatTick(p.final)}`,
       );
