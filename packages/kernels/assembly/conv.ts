@@ -1,191 +1,858 @@
-// 2-D convolution helpers: im2col / col2im and layout changes around the GEMM that does the
-// arithmetic (src/conv.ts). A chunk of `batch` images is laid out "wide": the column matrix is
-// [K, batch*P] with K = c*kh*kw rows and column t*P + oy*ow + ox, so one GEMM covers the chunk.
-// Loops have a SIMD body and a scalar tail; bulk memory.copy / fill only for whole planes.
+// 2-D convolution as an implicit GEMM: the column matrix of im2col is never stored. A chunk of
+// images is seen as cols = images x oh*ow pixel columns and K = cIn*kh*kw taps, and
+//   forward          out[o, px]  = Σ_k W[o, k] · X(k, px)          rows o,  depth k
+//   backward input   dX(k, px)  += Σ_o W[o, k] · dY[o, px]         rows k,  depth o
+//   backward weight  dW[o, k]   += Σ_px X(k, px) · dY[o, px]        rows k,  depth px
+// where X(k, px) = xpad[pix(px) + off(k)]: pix is where the pixel's window starts in the
+// (zero-padded) input, off where tap k sits in the window. Each pass packs its operands into
+// the panels of a 4x8 register tile, as the GEMM in matmul.ts does (A: 4 rows per step, splatted
+// in the SIMD128 build; B: 8 columns per step), but the packing reads the image directly, and the
+// tile is stored where the layout wants it: into NCHW output rows, added into the input gradient
+// at the 8 window positions, or transposed into dW. Panels of 8 pixels run straight across rows
+// and images; a panel whose pixels are not consecutive in memory takes a scalar path.
+// Padding is applied by copying a chunk of images into a zero-bordered buffer.
 
-@inline function ceilDiv(a: i32, b: i32): i32 {
-  return a >= 0 ? (a + b - 1) / b : -(-a / b);
+const MR = 4; // rows of the register tile
+const NR = 8; // columns of the register tile (two f32x4)
+const NC = 512; // pixel columns per block: the output block stays in L2 across depth blocks
+const A_BLOCK = 320 << 10; // bytes of packed weights per block (stays in L2)
+const PAD_BLOCK = 512 << 10; // bytes of a padded chunk of images (at least one image)
+const KCW = 256; // pixels per depth block of the weight gradient
+const NCW = 128; // channels per block of the weight gradient (its packed dY stays in L2)
+
+// The A role is splatted in the SIMD128 build and compact in the relaxed one; see matmul.ts.
+const SPLAT_A: bool = !ASC_FEATURE_RELAXED_SIMD;
+const A_BYTES: i32 = SPLAT_A ? 16 : 4;
+
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
 }
 
-@inline function floorDiv(a: i32, b: i32): i32 {
-  return a >= 0 ? a / b : -((-a + b - 1) / b);
+@inline function roundUp(x: i32, to: i32): i32 {
+  return ((x + to - 1) / to) * to;
 }
 
-/** First output column whose input column ox*s - p + k is >= 0. */
-@inline function firstCol(k: i32, s: i32, p: i32, ow: i32): i32 {
-  return min(ow, max(0, ceilDiv(p - k, s)));
+/** Depth of each block when d is split evenly into blocks of at most dMax, rounded up to 4. */
+@inline function depthBlock(d: i32, dMax: i32): i32 {
+  const blocks = (d + dMax - 1) / dMax;
+  return roundUp((d + blocks - 1) / blocks, 4);
 }
 
-/** One past the last output column whose input column ox*s - p + k is < w (never below `lo`). */
-@inline function endCol(k: i32, s: i32, p: i32, w: i32, ow: i32, lo: i32): i32 {
-  return max(lo, min(ow, floorDiv(w - 1 + p - k, s) + 1));
+// Geometry of the current call (set by setGeometry; kernels are not re-entrant per instance).
+let gCin = 0, gHp = 0, gWp = 0, gKh = 0, gKw = 0, gSh = 0, gSw = 0, gOh = 0, gOw = 0;
+let gH = 0, gW = 0, gPh = 0, gPw = 0, gCout = 0, gK = 0, gP = 0, gPlane = 0, gPadded = false;
+// The input gradient running as a forward pass over dY with the weights flipped (see prepare).
+let gFlip = false;
+// Scratch layout: tap offsets, per-column pixel offsets, tile, packed A, packed B, padded chunk.
+let sOff: usize = 0, sTap: usize = 0, sPix: usize = 0, sOut: usize = 0, sTile: usize = 0;
+let sA: usize = 0, sB: usize = 0, sPad: usize = 0, sBias: usize = 0;
+let gMc = 0, gKc = 0;
+// Elements of the padded chunk and the largest tap offset: bounds for reads past a run's end.
+let gChunkLen = 0, gOffMax = 0;
+
+function setGeometry(
+  cIn: i32, h: i32, w: i32, cOut: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32,
+): void {
+  gCin = cIn;
+  gH = h;
+  gW = w;
+  gPh = ph;
+  gPw = pw;
+  gHp = h + 2 * ph;
+  gWp = w + 2 * pw;
+  gKh = kh;
+  gKw = kw;
+  gSh = sh;
+  gSw = sw;
+  gOh = (gHp - kh) / sh + 1;
+  gOw = (gWp - kw) / sw + 1;
+  gCout = cOut;
+  gK = cIn * kh * kw;
+  gP = gOh * gOw;
+  gPlane = cIn * gHp * gWp;
+  gPadded = ph != 0 || pw != 0;
 }
 
-/** dst[j] = 0 for j < n. A loop, not memory.fill: rows are short and the bulk call costs more. */
-@inline function zero(dst: usize, n: i32): void {
+const PASS_FORWARD = 0;
+const PASS_INPUT = 1;
+const PASS_WEIGHT = 2;
+
+/**
+ * Lays the scratch out from `base` for one pass over chunks of `chunk` images and returns its
+ * end: tap offsets, column records, the edge tile, packed A, packed B, the padded chunk and
+ * (weight gradient) the bias gradient's f64 sums.
+ */
+function layout(pass: i32, chunk: i32, base: usize): usize {
+  const rows = pass == PASS_FORWARD ? gCout : gK;
+  const depth = pass == PASS_FORWARD ? gK : gCout;
+  gMc = min(roundUp(rows, MR), 128);
+  gKc = pass == PASS_WEIGHT ? KCW : depthBlock(depth, max(16, (A_BLOCK / (gMc * A_BYTES)) & ~3));
+  const cols = pass == PASS_WEIGHT ? KCW : NR;
+  sOff = base;
+  sTap = sOff + (<usize>roundUp(gK, 4) << 2);
+  sPix = sTap + (<usize>roundUp(gK, 4) << 2);
+  sOut = sPix + (<usize>cols << 2);
+  sTile = sOut + (<usize>cols << 2);
+  sA = sTile + MR * NR * 4;
+  sB = sA + (pass == PASS_WEIGHT ? <usize>(MR * KCW * A_BYTES) : <usize>gMc * <usize>gKc * A_BYTES);
+  sPad = sB + (<usize>(pass == PASS_WEIGHT ? min(roundUp(gCout, NR), NCW) * KCW : gKc * NR) << 2);
+  sBias = sPad + (gPadded ? (<usize>chunk * <usize>gPlane) << 2 : 0);
+  return sBias + (pass == PASS_WEIGHT ? <usize>gCout << 3 : 0);
+}
+
+/**
+ * Fills the tap table: row r of the tap dimension is tap sTap[r] = (ci*kh + ki)*kw + kj of the
+ * weights, whose window position is sOff[r] = (ci*Hp + ki)*Wp + kj. The order is natural, except
+ * for the scattering input gradient (byChannel): there 4 consecutive rows (one register tile)
+ * are the same (ki, kj) in 4 channels, or with fewer channels the same kj, so that the tile's
+ * rows add into windows that do not overlap (an add that reads a window the previous row has
+ * just stored, shifted by one float, waits for that store to reach the cache).
+ */
+function fillOffsets(byChannel: bool): void {
+  gOffMax = 0;
+  if (!byChannel) {
+    for (let k = 0; k < gK; k++) addTap(k, k);
+    return;
+  }
+  let r = 0;
+  for (let c0 = 0; c0 < gCin; c0 += 4) {
+    for (let kj = 0; kj < gKw; kj++) {
+      for (let ki = 0; ki < gKh; ki++) {
+        for (let ci = c0; ci < min(gCin, c0 + 4); ci++) addTap(r++, (ci * gKh + ki) * gKw + kj);
+      }
+    }
+  }
+}
+
+/** Row r of the tap dimension is tap k = (ci*kh + ki)*kw + kj of the weights. */
+function addTap(r: i32, k: i32): void {
+  const taps = gKh * gKw;
+  const ci = k / taps;
+  const ki = (k - ci * taps) / gKw;
+  const kj = k - ci * taps - ki * gKw;
+  const off = (ci * gHp + ki) * gWp + kj;
+  store<i32>(sOff + (<usize>r << 2), off);
+  store<i32>(sTap + (<usize>r << 2), k);
+  gOffMax = max(gOffMax, off);
+}
+
+/**
+ * Sets the geometry for `pass` and returns the pass to run. The input gradient of a stride-1
+ * convolution is itself a convolution: dX = dY (padded by kh-1-ph, kw-1-pw) convolved with
+ * W flipped in both spatial axes and with its channel axes exchanged. Run as a forward pass,
+ * its tiles are plain stores into dX rather than additions into overlapping windows, which pays
+ * unless the extra padding adds many zero products or the rows (cIn) fill few register tiles.
+ */
+function prepare(
+  pass: i32, cIn: i32, h: i32, w: i32, cOut: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32,
+): i32 {
+  setGeometry(cIn, h, w, cOut, kh, kw, sh, sw, ph, pw);
+  gFlip = false;
+  if (pass != PASS_INPUT || sh != 1 || sw != 1 || ph >= kh || pw >= kw) return pass;
+  // Products per image as a forward pass over dY (cIn rows padded to tiles) against the
+  // products of the scatter form (K rows padded to tiles), which costs ~20% more per product.
+  const asForward = <f64>(h * w) * <f64>roundUp(cIn, MR) / <f64>cIn;
+  const scatter = 1.2 * <f64>gP * <f64>roundUp(gK, MR) / <f64>gK;
+  if (asForward > scatter) return pass;
+  setGeometry(cOut, gOh, gOw, cIn, kh, kw, 1, 1, kh - 1 - ph, kw - 1 - pw);
+  gFlip = true;
+  return PASS_FORWARD;
+}
+
+/** Images per chunk: the whole batch when the tensors are read in place, else what fits PAD_BLOCK. */
+function chunkFor(n: i32): i32 {
+  return gPadded ? max(1, min(n, PAD_BLOCK / (gPlane * 4))) : max(1, n);
+}
+
+/**
+ * Bytes of scratch that conv2d_f32 (pass 0), conv2d_backward_input_f32 (pass 1) or
+ * conv2d_backward_weight_f32 (pass 2) need for a batch of n images.
+ */
+export function conv2d_scratch_bytes(
+  pass: i32, n: i32, cIn: i32, h: i32, w: i32, cOut: i32, kh: i32, kw: i32,
+  sh: i32, sw: i32, ph: i32, pw: i32,
+): i32 {
+  const run = prepare(pass, cIn, h, w, cOut, kh, kw, sh, sw, ph, pw);
+  return <i32>layout(run, chunkFor(n), 0);
+}
+
+// --- pixel columns -------------------------------------------------------------------------
+
+// The next pixel column: image t, output row oy, column ox of the current chunk.
+let curT = 0, curOy = 0, curOx = 0;
+
+/** Makes pixel column j of the chunk the next one. */
+function seekColumn(j: i32): void {
+  curT = j / gP;
+  const p = j - curT * gP;
+  curOy = p / gOw;
+  curOx = p - curOy * gOw;
+}
+
+/**
+ * Writes n column records and advances: sPix[i] = where the window of column i starts in the
+ * padded chunk, sOut[i] = its offset in an NCHW [images, cOut, oh*ow] tensor for channel 0.
+ */
+function columns(n: i32): void {
+  const outPlane = gCout * gP;
+  for (let i = 0; i < n; i++) {
+    store<i32>(sPix + (<usize>i << 2), curT * gPlane + curOy * gSh * gWp + curOx * gSw);
+    store<i32>(sOut + (<usize>i << 2), curT * outPlane + curOy * gOw + curOx);
+    if (++curOx == gOw) {
+      curOx = 0;
+      if (++curOy == gOh) {
+        curOy = 0;
+        curT++;
+      }
+    }
+  }
+}
+
+@inline function pixAt(i: i32): i32 {
+  return load<i32>(sPix + (<usize>i << 2));
+}
+
+@inline function outAt(i: i32): i32 {
+  return load<i32>(sOut + (<usize>i << 2));
+}
+
+@inline function offAt(k: i32): i32 {
+  return load<i32>(sOff + (<usize>k << 2));
+}
+
+@inline function tapAt(k: i32): i32 {
+  return load<i32>(sTap + (<usize>k << 2));
+}
+
+// --- register tile ---------------------------------------------------------------------------
+
+// Adds bias[r] (when bias != 0) and the old row (when loadC) to (lo, hi) and stores 8 floats at c.
+@inline function storeRow(c: usize, lo: v128, hi: v128, bias: usize, r: i32, loadC: bool): void {
+  if (bias != 0) {
+    const b = v128.load32_splat(bias + (<usize>r << 2));
+    lo = f32x4.add(lo, b);
+    hi = f32x4.add(hi, b);
+  }
+  if (loadC) {
+    lo = f32x4.add(lo, v128.load(c));
+    hi = f32x4.add(hi, v128.load(c, 16));
+  }
+  v128.store(c, lo);
+  v128.store(c, hi, 16);
+}
+
+/**
+ * T[4 x 8] = A·B over depth kc (A: 4 values per step, B: 8 floats per step), row r stored at
+ * c_r (8 floats, unaligned) plus bias[r] when bias != 0, plus the old values when loadC.
+ */
+@inline function tile4x8(
+  kc: i32, a: usize, b: usize, c0: usize, c1: usize, c2: usize, c3: usize, bias: usize, loadC: bool,
+): void {
+  let c00 = f32x4.splat(0);
+  let c01 = c00;
+  let c10 = c00;
+  let c11 = c00;
+  let c20 = c00;
+  let c21 = c00;
+  let c30 = c00;
+  let c31 = c00;
+  const end = a + <usize>kc * <usize>(MR * A_BYTES);
+  while (a < end) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    const a0 = SPLAT_A ? v128.load(a) : v128.load32_splat(a);
+    c00 = madd(a0, b0, c00);
+    c01 = madd(a0, b1, c01);
+    const a1 = SPLAT_A ? v128.load(a, 16) : v128.load32_splat(a, 4);
+    c10 = madd(a1, b0, c10);
+    c11 = madd(a1, b1, c11);
+    const a2 = SPLAT_A ? v128.load(a, 32) : v128.load32_splat(a, 8);
+    c20 = madd(a2, b0, c20);
+    c21 = madd(a2, b1, c21);
+    const a3 = SPLAT_A ? v128.load(a, 48) : v128.load32_splat(a, 12);
+    c30 = madd(a3, b0, c30);
+    c31 = madd(a3, b1, c31);
+    a += MR * A_BYTES;
+    b += NR * 4;
+  }
+  storeRow(c0, c00, c01, bias, 0, loadC);
+  storeRow(c1, c10, c11, bias, 1, loadC);
+  storeRow(c2, c20, c21, bias, 2, loadC);
+  storeRow(c3, c30, c31, bias, 3, loadC);
+}
+
+/** One register tile (tile4x8). */
+function kernel4x8(
+  kc: i32, a: usize, b: usize, c0: usize, c1: usize, c2: usize, c3: usize, bias: usize, loadC: bool,
+): void {
+  tile4x8(kc, a, b, c0, c1, c2, c3, bias, loadC);
+}
+
+/**
+ * `tiles` register tiles down consecutive rows against one B panel: tile q reads the A
+ * micro-panel at a + q·kc·MR·A_BYTES and stores rows 4q..4q+3 at c + row·ldc bytes, bias
+ * advancing by 4 rows per tile. For short depths (the first layer's 9 taps) this saves a call
+ * per tile, which measurably costs there; for long depths it measured no faster.
+ */
+function kernelRows(kc: i32, a: usize, tiles: i32, b: usize, c: usize, ldc: usize, bias: usize, loadC: bool): void {
+  const step = <usize>kc * <usize>(MR * A_BYTES);
+  for (let q = 0; q < tiles; q++) {
+    tile4x8(kc, a, b, c, c + ldc, c + 2 * ldc, c + 3 * ldc, bias, loadC);
+    a += step;
+    c += 4 * ldc;
+    if (bias != 0) bias += MR * 4;
+  }
+}
+
+/** The tile into sTile (row r at sTile + 32r), for the scalar edge paths. */
+@inline function kernelToTile(kc: i32, a: usize, b: usize): void {
+  kernel4x8(kc, a, b, sTile, sTile + 32, sTile + 64, sTile + 96, 0, false);
+}
+
+@inline function tileAt(r: i32, c: i32): f32 {
+  return load<f32>(sTile + (<usize>(r * NR + c) << 2));
+}
+
+/** Packs one A value (or 0 when !valid) for row i of a micro-panel step at d. */
+@inline function packA1(d: usize, i: i32, src: usize, valid: bool): void {
+  if (SPLAT_A) v128.store(d + (<usize>i << 4), valid ? v128.load32_splat(src) : f32x4.splat(0));
+  else store<f32>(d + (<usize>i << 2), valid ? load<f32>(src) : 0);
+}
+
+/**
+ * Packs rows [r0, r0+rows) x depth [d0, d0+depth) of the weights into micro-panels of MR rows
+ * (missing rows are zero). Forward: element (o, k) is W[o, tap k]; input gradient (backward):
+ * element (k, o) is W[o, tap k]; with gFlip, the flipped weights of prepare.
+ */
+function packWeights(w: usize, backward: bool, r0: i32, rows: i32, d0: i32, depth: i32): void {
+  const taps = gKh * gKw;
+  for (let q = 0; q < rows; q += MR) {
+    let d = sA + <usize>q * <usize>depth * A_BYTES;
+    const h = min(MR, rows - q);
+    for (let p = d0; p < d0 + depth; p++) {
+      for (let i = 0; i < MR; i++) {
+        const r = r0 + q + min(i, h - 1);
+        let at: i32;
+        if (gFlip) {
+          // Row c, depth (o, tap) is W[o, c, taps-1-tap] of the original [cOut, cIn, kh, kw].
+          const o = p / taps;
+          at = (o * gCout + r) * taps + taps - 1 - (p - o * taps);
+        } else {
+          at = backward ? p * gK + tapAt(r) : r * gK + tapAt(p);
+        }
+        packA1(d, i, w + (<usize>at << 2), i < h);
+      }
+      d += MR * A_BYTES;
+    }
+  }
+}
+
+// --- forward and backward input: weights x panels of 8 pixel columns ----------------------------
+
+// The current panel of pN columns. Its first pL columns run along one output row from window
+// pPix0 (in the padded chunk) and output offset pOut0 (NCHW, channel 0); with pRuns == 2 the
+// rest run along the next output row from pPix2 / pOut2. pRuns == 0: more rows than that.
+// sPix / sOut hold every column only once panelArrays() has run (the scalar paths).
+let pN = 0, pRuns = 0, pL = 0, pPix0 = 0, pPix2 = 0, pOut0 = 0, pOut2 = 0;
+let pT = 0, pOy = 0, pOx = 0, pArrays = false;
+
+@inline function windowAt(t: i32, oy: i32, ox: i32): i32 {
+  return t * gPlane + oy * gSh * gWp + ox * gSw;
+}
+
+@inline function outputAt(t: i32, oy: i32, ox: i32): i32 {
+  return t * gCout * gP + oy * gOw + ox;
+}
+
+/** Describes the next n (<= NR) columns in pN, pRuns, ... and advances past them. */
+function panel(n: i32): void {
+  pN = n;
+  pArrays = false;
+  pT = curT;
+  pOy = curOy;
+  pOx = curOx;
+  pPix0 = windowAt(curT, curOy, curOx);
+  pOut0 = outputAt(curT, curOy, curOx);
+  const first = gOw - curOx;
+  pL = min(n, first);
+  pRuns = 1;
+  curOx += pL;
+  if (curOx < gOw) return;
+  curOx = 0;
+  if (++curOy == gOh) {
+    curOy = 0;
+    curT++;
+  }
+  const rest = n - pL;
+  if (rest == 0) return;
+  pPix2 = windowAt(curT, curOy, 0);
+  pOut2 = outputAt(curT, curOy, 0);
+  if (rest < gOw) {
+    pRuns = 2;
+    curOx = rest;
+    return;
+  }
+  pRuns = 0;
+  curT = pT;
+  curOy = pOy;
+  curOx = pOx;
+  panelArrays();
+}
+
+/** Fills sPix / sOut with the current panel's columns. */
+function panelArrays(): void {
+  if (pArrays) return;
+  const t = curT;
+  const oy = curOy;
+  const ox = curOx;
+  curT = pT;
+  curOy = pOy;
+  curOx = pOx;
+  columns(pN);
+  if (pRuns != 0) {
+    curT = t;
+    curOy = oy;
+    curOx = ox;
+  }
+  pArrays = true;
+}
+
+/** Whether the full panel's windows are one contiguous run in the padded chunk. */
+@inline function windowsContiguous(): bool {
+  return pN == NR && pRuns == 1 && gSw == 1;
+}
+
+/**
+ * Whether the full panel's windows are two contiguous runs that 8-float loads from pPix0 and
+ * pPix2 - pL (lanes selected by runMask) may read at every tap without leaving the chunk.
+ */
+@inline function windowsTwoRuns(): bool {
+  return pN == NR && pRuns == 2 && gSw == 1 && pPix2 - pL + gOffMax + NR <= gChunkLen;
+}
+
+/** Whether the full panel's outputs are consecutive in NCHW (one image). */
+@inline function outputsContiguous(): bool {
+  return pN == NR && (pRuns == 1 || (pRuns == 2 && pOut2 == pOut0 + pL));
+}
+
+/** All-ones in the lanes of the first run: lanes 0..3 (hi = false) or 4..7 (hi = true). */
+@inline function runMask(hi: bool): v128 {
+  const lanes = hi ? i32x4(4, 5, 6, 7) : i32x4(0, 1, 2, 3);
+  return i32x4.lt_s(lanes, i32x4.splat(pL));
+}
+
+/** B panel of the forward pass: X(d0 + d, column c) for the columns of the current panel. */
+function packWindows(xs: usize, d0: i32, depth: i32): void {
+  let d = sB;
+  if (windowsContiguous()) {
+    const s = xs + (<usize>pPix0 << 2);
+    for (let p = 0; p < depth; p++) {
+      const src = s + (<usize>offAt(d0 + p) << 2);
+      v128.store(d, v128.load(src));
+      v128.store(d, v128.load(src, 16), 16);
+      d += NR * 4;
+    }
+    return;
+  }
+  if (windowsTwoRuns()) {
+    const s1 = xs + (<usize>pPix0 << 2);
+    const s2 = xs + (<usize>(pPix2 - pL) << 2);
+    const lo = runMask(false);
+    const hi = runMask(true);
+    for (let p = 0; p < depth; p++) {
+      const off = <usize>offAt(d0 + p) << 2;
+      v128.store(d, v128.bitselect(v128.load(s1 + off), v128.load(s2 + off), lo));
+      v128.store(d, v128.bitselect(v128.load(s1 + off, 16), v128.load(s2 + off, 16), hi), 16);
+      d += NR * 4;
+    }
+    return;
+  }
+  panelArrays();
+  for (let p = 0; p < depth; p++) {
+    const off = offAt(d0 + p);
+    for (let c = 0; c < NR; c++) {
+      store<f32>(d + (<usize>c << 2), c < pN ? load<f32>(xs + (<usize>(pixAt(c) + off) << 2)) : 0);
+    }
+    d += NR * 4;
+  }
+}
+
+/** B panel of the input gradient: dY[o0 + d, column c] for the columns of the current panel. */
+function packOutputs(dy: usize, o0: i32, depth: i32): void {
+  let d = sB;
+  const plane = <usize>gP << 2;
+  if (outputsContiguous()) {
+    let s = dy + ((<usize>pOut0 + <usize>o0 * <usize>gP) << 2);
+    for (let p = 0; p < depth; p++) {
+      v128.store(d, v128.load(s));
+      v128.store(d, v128.load(s, 16), 16);
+      s += plane;
+      d += NR * 4;
+    }
+    return;
+  }
+  panelArrays();
+  for (let p = 0; p < depth; p++) {
+    const s = dy + <usize>(o0 + p) * plane;
+    for (let c = 0; c < NR; c++) {
+      store<f32>(d + (<usize>c << 2), c < pN ? load<f32>(s + (<usize>outAt(c) << 2)) : 0);
+    }
+    d += NR * 4;
+  }
+}
+
+/** p[0..8) += v (lo, hi) in the lanes where mask (mlo, mhi) is set. */
+@inline function addMasked(p: usize, lo: v128, hi: v128, mlo: v128, mhi: v128): void {
+  v128.store(p, f32x4.add(v128.load(p), v128.and(lo, mlo)));
+  v128.store(p, f32x4.add(v128.load(p, 16), v128.and(hi, mhi)), 16);
+}
+
+/** Adds the m x pN tile in sTile (rows = taps r..r+m) to the windows in the padded chunk xs. */
+function scatterTile(xs: usize, r: i32, m: i32): void {
+  if (windowsTwoRuns()) {
+    const lo = runMask(false);
+    const hi = runMask(true);
+    const s1 = xs + (<usize>pPix0 << 2);
+    const s2 = xs + (<usize>(pPix2 - pL) << 2);
+    // All first runs, then all second runs: a row's two windows may overlap.
+    for (let i = 0; i < m; i++) {
+      const t = sTile + (<usize>i << 5);
+      addMasked(s1 + (<usize>offAt(r + i) << 2), v128.load(t), v128.load(t, 16), lo, hi);
+    }
+    for (let i = 0; i < m; i++) {
+      const t = sTile + (<usize>i << 5);
+      addMasked(s2 + (<usize>offAt(r + i) << 2), v128.load(t), v128.load(t, 16), v128.not(lo), v128.not(hi));
+    }
+    return;
+  }
+  panelArrays();
+  for (let i = 0; i < m; i++) {
+    const off = offAt(r + i);
+    for (let c = 0; c < pN; c++) {
+      const p = xs + (<usize>(pixAt(c) + off) << 2);
+      store<f32>(p, load<f32>(p) + tileAt(i, c));
+    }
+  }
+}
+
+/**
+ * The forward pass (backward = false: out = W·X + bias, ys = out, xs = padded input) or the
+ * input gradient (backward = true: dxpad += Wᵀ·dY at the windows, ys = dY, xs = dxpad) over
+ * `cols` pixel columns of a chunk.
+ */
+function weightsByColumns(backward: bool, w: usize, bias: usize, xs: usize, ys: usize, cols: i32): void {
+  const rows = backward ? gK : gCout;
+  const depth = backward ? gCout : gK;
+  const plane = <usize>gP << 2;
+  const whole = rows <= gMc && depth <= gKc; // all of W fits one block: pack it once
+  gChunkLen = (cols / gP) * gPlane;
+  for (let jc = 0; jc < cols; jc += NC) {
+    const ncols = min(NC, cols - jc);
+    for (let ic = 0; ic < rows; ic += gMc) {
+      const mc = min(gMc, rows - ic);
+      for (let pc = 0; pc < depth; pc += gKc) {
+        const kc = min(gKc, depth - pc);
+        if (!whole || jc == 0) packWeights(w, backward, ic, mc, pc, kc);
+        seekColumn(jc);
+        const loadC = backward || pc > 0;
+        for (let jr = 0; jr < ncols; jr += NR) {
+          panel(min(NR, ncols - jr));
+          if (backward) packOutputs(ys, pc, kc);
+          else packWindows(xs, pc, kc);
+          const direct = backward ? windowsContiguous() : outputsContiguous();
+          let ir0 = 0;
+          if (!backward && direct && kc <= 64) {
+            const tiles = mc / MR;
+            const bz: usize = bias != 0 && pc == 0 ? bias + (<usize>ic << 2) : 0;
+            kernelRows(kc, sA, tiles, sB, ys + ((<usize>pOut0 + <usize>ic * <usize>gP) << 2), plane, bz, loadC);
+            ir0 = tiles * MR;
+          }
+          for (let ir = ir0; ir < mc; ir += MR) {
+            const m = min(MR, mc - ir);
+            const r = ic + ir;
+            const a = sA + <usize>ir * <usize>kc * A_BYTES;
+            if (backward) {
+              if (direct && m == MR) {
+                const c = xs + (<usize>pPix0 << 2);
+                kernel4x8(
+                  kc, a, sB, c + (<usize>offAt(r) << 2), c + (<usize>offAt(r + 1) << 2),
+                  c + (<usize>offAt(r + 2) << 2), c + (<usize>offAt(r + 3) << 2), 0, true,
+                );
+              } else {
+                kernelToTile(kc, a, sB);
+                scatterTile(xs, r, m);
+              }
+              continue;
+            }
+            const bz: usize = bias != 0 && pc == 0 ? bias + (<usize>r << 2) : 0;
+            if (direct && m == MR) {
+              const c = ys + ((<usize>pOut0 + <usize>r * <usize>gP) << 2);
+              kernel4x8(kc, a, sB, c, c + plane, c + 2 * plane, c + 3 * plane, bz, loadC);
+              continue;
+            }
+            kernelToTile(kc, a, sB);
+            panelArrays();
+            for (let i = 0; i < m; i++) {
+              const b: f32 = bz != 0 ? load<f32>(bz + (<usize>i << 2)) : 0;
+              for (let c = 0; c < pN; c++) {
+                const p = ys + ((<usize>outAt(c) + <usize>(r + i) * <usize>gP) << 2);
+                store<f32>(p, tileAt(i, c) + b + (loadC ? load<f32>(p) : 0));
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// --- weight gradient: taps x channels, depth over pixel columns ---------------------------------
+
+/** A micro-panel of taps [k0, k0+m) over the depth columns in sPix. */
+function packTaps(xs: usize, k0: i32, m: i32, depth: i32): void {
+  const o0 = <usize>offAt(k0) << 2;
+  const o1 = m > 1 ? <usize>offAt(k0 + 1) << 2 : 0;
+  const o2 = m > 2 ? <usize>offAt(k0 + 2) << 2 : 0;
+  const o3 = m > 3 ? <usize>offAt(k0 + 3) << 2 : 0;
+  let d = sA;
+  for (let p = 0; p < depth; p++) {
+    const s = xs + (<usize>pixAt(p) << 2);
+    packA1(d, 0, s + o0, true);
+    packA1(d, 1, s + o1, m > 1);
+    packA1(d, 2, s + o2, m > 2);
+    packA1(d, 3, s + o3, m > 3);
+    d += MR * A_BYTES;
+  }
+}
+
+// Stores the 4x4 transpose of rows r0..r3 as four rows at d, d + step, ...
+@inline function storeTransposed(r0: v128, r1: v128, r2: v128, r3: v128, d: usize, step: usize): void {
+  const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5);
+  const t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+  const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
+  const t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+  v128.store(d, i64x2.shuffle(t0, t1, 0, 2));
+  v128.store(d + step, i64x2.shuffle(t0, t1, 1, 3));
+  v128.store(d + 2 * step, i64x2.shuffle(t2, t3, 0, 2));
+  v128.store(d + 3 * step, i64x2.shuffle(t2, t3, 1, 3));
+}
+
+/**
+ * B of the weight gradient: for each panel of 8 channels in [c0, c1), dY[o, column] for the depth columns
+ * in sOut, one row of 8 channels per column (missing channels are zero). Four columns
+ * consecutive in memory go through two 4x4 transposes. With sums != 0, adds each channel's
+ * total over these columns to the f64 sums (the bias gradient).
+ */
+function packOutputsT(dy: usize, c0: i32, c1: i32, depth: i32, sums: usize): void {
+  const plane = <usize>gP << 2;
+  for (let o0 = c0; o0 < c1; o0 += NR) {
+    const nch = min(NR, gCout - o0);
+    const panel = sB + (<usize>((o0 - c0) * depth) << 2);
+    let d = panel;
+    let p = 0;
+    while (p < depth) {
+      if (nch == NR && p + 4 <= depth && outAt(p + 3) - outAt(p) == 3) {
+        const s = dy + ((<usize>outAt(p) + <usize>o0 * <usize>gP) << 2);
+        storeTransposed(v128.load(s), v128.load(s + plane), v128.load(s + 2 * plane), v128.load(s + 3 * plane), d, 32);
+        const s4 = s + 4 * plane;
+        storeTransposed(v128.load(s4), v128.load(s4 + plane), v128.load(s4 + 2 * plane), v128.load(s4 + 3 * plane), d + 16, 32);
+        p += 4;
+        d += 4 * NR * 4;
+        continue;
+      }
+      const s = dy + ((<usize>outAt(p) + <usize>o0 * <usize>gP) << 2);
+      for (let c = 0; c < NR; c++) store<f32>(d + (<usize>c << 2), c < nch ? load<f32>(s + <usize>c * plane) : 0);
+      p++;
+      d += NR * 4;
+    }
+    if (sums == 0) continue;
+    let lo = f32x4.splat(0);
+    let hi = lo;
+    for (let q = panel; q < d; q += NR * 4) {
+      lo = f32x4.add(lo, v128.load(q));
+      hi = f32x4.add(hi, v128.load(q, 16));
+    }
+    v128.store(sTile, lo);
+    v128.store(sTile, hi, 16);
+    for (let c = 0; c < nch; c++) {
+      const at = sums + (<usize>(o0 + c) << 3);
+      store<f64>(at, load<f64>(at) + <f64>tileAt(0, c));
+    }
+  }
+}
+
+/** dW[o0 + c, k0 + r] += T[r, c] for the m x n tile in sTile (T is taps x channels). */
+function addTransposed(dw: usize, k0: i32, m: i32, o0: i32, n: i32): void {
+  const ld = <usize>gK << 2;
+  const base = dw + ((<usize>o0 * <usize>gK + <usize>k0) << 2);
+  if (m == MR && n == NR) {
+    storeTransposed(v128.load(sTile), v128.load(sTile, 32), v128.load(sTile, 64), v128.load(sTile, 96), sTile + 128, 16);
+    storeTransposed(v128.load(sTile, 16), v128.load(sTile, 48), v128.load(sTile, 80), v128.load(sTile, 112), sTile + 192, 16);
+    for (let c = 0; c < NR; c++) {
+      const p = base + <usize>c * ld;
+      v128.store(p, f32x4.add(v128.load(p), v128.load(sTile + 128 + (<usize>c << 4))));
+    }
+    return;
+  }
+  for (let c = 0; c < n; c++) {
+    for (let r = 0; r < m; r++) {
+      const p = base + <usize>c * ld + (<usize>r << 2);
+      store<f32>(p, load<f32>(p) + tileAt(r, c));
+    }
+  }
+}
+
+/** dW += Σ over `cols` pixel columns of X(k, column) · dY[o, column]; bias sums as packOutputsT. */
+function weightGrad(xs: usize, dy: usize, dw: usize, cols: i32, sums: usize): void {
+  seekColumn(0);
+  for (let j = 0; j < cols; j += KCW) {
+    const kc = min(KCW, cols - j);
+    columns(kc);
+    for (let c0 = 0; c0 < gCout; c0 += NCW) {
+      const c1 = min(gCout, c0 + NCW);
+      packOutputsT(dy, c0, c1, kc, sums);
+      for (let k0 = 0; k0 < gK; k0 += MR) {
+        const m = min(MR, gK - k0);
+        packTaps(xs, k0, m, kc);
+        for (let o0 = c0; o0 < c1; o0 += NR) {
+          kernelToTile(kc, sA, sB + (<usize>((o0 - c0) * kc) << 2));
+          addTransposed(dw, k0, m, o0, min(NR, gCout - o0));
+        }
+      }
+    }
+  }
+}
+
+// --- padding and entry points -------------------------------------------------------------------
+
+/** dst[j] = 0 for j < n. */
+function zeroF32(dst: usize, n: i32): void {
   const z = f32x4.splat(0);
   let j = 0;
   for (; j + 4 <= n; j += 4) v128.store(dst + (<usize>j << 2), z);
   for (; j < n; j++) store<f32>(dst + (<usize>j << 2), 0);
 }
 
-/** dst[j] = src[j*s] for j < n. Stride 2 reads lanes 0..3 and 3..6, never past src[2(n-1)]. */
-function gather(dst: usize, src: usize, n: i32, s: i32): void {
+/** dst[j] = src[j] for j < n (the blocks do not overlap). */
+function copyF32(dst: usize, src: usize, n: i32): void {
   let j = 0;
-  if (s == 1) {
-    for (; j + 4 <= n; j += 4) v128.store(dst + (<usize>j << 2), v128.load(src + (<usize>j << 2)));
-  } else if (s == 2) {
-    for (; j + 4 <= n; j += 4) {
-      const p = src + (<usize>j << 3);
-      v128.store(dst + (<usize>j << 2), i32x4.shuffle(v128.load(p), v128.load(p, 12), 0, 2, 5, 7));
-    }
-  } else {
-    const step = <usize>s << 2;
-    for (; j + 4 <= n; j += 4) {
-      const p = src + <usize>j * step;
-      let v = f32x4.splat(load<f32>(p));
-      v = f32x4.replace_lane(v, 1, load<f32>(p + step));
-      v = f32x4.replace_lane(v, 2, load<f32>(p + 2 * step));
-      v = f32x4.replace_lane(v, 3, load<f32>(p + 3 * step));
-      v128.store(dst + (<usize>j << 2), v);
-    }
-  }
-  for (; j < n; j++) store<f32>(dst + (<usize>j << 2), load<f32>(src + ((<usize>j * <usize>s) << 2)));
+  for (; j + 4 <= n; j += 4) v128.store(dst + (<usize>j << 2), v128.load(src + (<usize>j << 2)));
+  for (; j < n; j++) store<f32>(dst + (<usize>j << 2), load<f32>(src + (<usize>j << 2)));
 }
 
-/** dst[j*s] += src[j] for j < n. */
-function scatterAdd(dst: usize, src: usize, n: i32, s: i32): void {
-  let j = 0;
-  if (s == 1) {
-    for (; j + 4 <= n; j += 4) {
-      const o = <usize>j << 2;
-      v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
+/** Copies `count` images [cIn, h, w] at x into the zero-bordered chunk buffer sPad. */
+function padChunk(x: usize, count: i32): void {
+  let d = sPad;
+  let s = x;
+  const wp = <usize>gWp << 2;
+  for (let q = 0; q < count * gCin; q++) {
+    zeroF32(d, gPh * gWp);
+    d += <usize>gPh * wp;
+    for (let y = 0; y < gH; y++) {
+      zeroF32(d, gPw);
+      copyF32(d + (<usize>gPw << 2), s, gW);
+      zeroF32(d + (<usize>(gPw + gW) << 2), gPw);
+      s += <usize>gW << 2;
+      d += wp;
     }
+    zeroF32(d, gPh * gWp);
+    d += <usize>gPh * wp;
   }
-  for (; j < n; j++) {
-    const d = dst + ((<usize>j * <usize>s) << 2);
-    store<f32>(d, load<f32>(d) + load<f32>(src + (<usize>j << 2)));
+}
+
+/** The inverse: the interior of `count` padded images in sPad to dx. */
+function unpadChunk(dx: usize, count: i32): void {
+  let s = sPad;
+  let d = dx;
+  const wp = <usize>gWp << 2;
+  for (let q = 0; q < count * gCin; q++) {
+    s += <usize>gPh * wp;
+    for (let y = 0; y < gH; y++) {
+      copyF32(d, s + (<usize>gPw << 2), gW);
+      d += <usize>gW << 2;
+      s += wp;
+    }
+    s += <usize>gPh * wp;
+  }
+}
+
+/** The forward pass for the geometry set by prepare. */
+function forward(x: usize, w: usize, bias: usize, out: usize, n: i32, scratch: usize): void {
+  const chunk = chunkFor(n);
+  layout(PASS_FORWARD, chunk, scratch);
+  fillOffsets(false);
+  const inImage = <usize>(gCin * gH * gW) << 2;
+  const outImage = <usize>(gCout * gP) << 2;
+  for (let t0 = 0; t0 < n; t0 += chunk) {
+    const count = min(chunk, n - t0);
+    let xs = x + <usize>t0 * inImage;
+    if (gPadded) {
+      padChunk(xs, count);
+      xs = sPad;
+    }
+    weightsByColumns(false, w, bias, xs, out + <usize>t0 * outImage, count * gP);
   }
 }
 
 /**
- * col[(ci*kh + ki)*kw + kj, t*P + oy*ow + ox] = x[t, ci, oy*sh - ph + ki, ox*sw - pw + kj], zero
- * where that falls in the padding; x is [batch, c, h, w], P = oh*ow.
+ * out[t, o] = bias[o] (when bias != 0) + Σ W[o, :] · windows of x[t], NCHW, for t < n; the
+ * scratch holds conv2d_scratch_bytes(0, n, ...) bytes.
  */
-export function im2col_f32(
-  x: usize, col: usize, batch: i32, c: i32, h: i32, w: i32, kh: i32, kw: i32,
-  sh: i32, sw: i32, ph: i32, pw: i32, oh: i32, ow: i32,
+export function conv2d_f32(
+  x: usize, w: usize, bias: usize, out: usize, n: i32, cIn: i32, h: i32, width: i32, cOut: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, scratch: usize,
 ): void {
-  const P = oh * ow;
-  const rowLen = <usize>batch * <usize>P;
-  for (let ci = 0; ci < c; ci++) {
-    for (let ki = 0; ki < kh; ki++) {
-      for (let kj = 0; kj < kw; kj++) {
-        const row = col + ((<usize>((ci * kh + ki) * kw + kj) * rowLen) << 2);
-        const lo = firstCol(kj, sw, pw, ow);
-        const hi = endCol(kj, sw, pw, w, ow, lo);
-        for (let t = 0; t < batch; t++) {
-          const plane = x + (<usize>((t * c + ci) * h) * <usize>w << 2);
-          for (let oy = 0; oy < oh; oy++) {
-            const dst = row + ((<usize>t * <usize>P + <usize>(oy * ow)) << 2);
-            const iy = oy * sh - ph + ki;
-            if (iy < 0 || iy >= h) {
-              zero(dst, ow);
-              continue;
-            }
-            zero(dst, lo);
-            gather(dst + (<usize>lo << 2), plane + (<usize>(iy * w + lo * sw - pw + kj) << 2), hi - lo, sw);
-            zero(dst + (<usize>hi << 2), ow - hi);
-          }
-        }
-      }
-    }
-  }
+  prepare(PASS_FORWARD, cIn, h, width, cOut, kh, kw, sh, sw, ph, pw);
+  forward(x, w, bias, out, n, scratch);
 }
 
-/**
- * The adjoint of im2col: dx = 0, then every column entry is added back to the input pixel it was
- * read from. dx is [batch, c, h, w]; col as in im2col.
- */
-export function col2im_f32(
-  col: usize, dx: usize, batch: i32, c: i32, h: i32, w: i32, kh: i32, kw: i32,
-  sh: i32, sw: i32, ph: i32, pw: i32, oh: i32, ow: i32,
+/** dx = the input gradient of conv2d_f32 for dy (overwritten); scratch as conv2d_scratch_bytes(1, ...). */
+export function conv2d_backward_input_f32(
+  dy: usize, w: usize, dx: usize, n: i32, cIn: i32, h: i32, width: i32, cOut: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, scratch: usize,
 ): void {
-  memory.fill(dx, 0, (<usize>batch * <usize>c * <usize>h * <usize>w) << 2);
-  const P = oh * ow;
-  const rowLen = <usize>batch * <usize>P;
-  for (let ci = 0; ci < c; ci++) {
-    for (let ki = 0; ki < kh; ki++) {
-      for (let kj = 0; kj < kw; kj++) {
-        const row = col + ((<usize>((ci * kh + ki) * kw + kj) * rowLen) << 2);
-        const lo = firstCol(kj, sw, pw, ow);
-        const hi = endCol(kj, sw, pw, w, ow, lo);
-        for (let t = 0; t < batch; t++) {
-          const plane = dx + (<usize>((t * c + ci) * h) * <usize>w << 2);
-          for (let oy = 0; oy < oh; oy++) {
-            const iy = oy * sh - ph + ki;
-            if (iy < 0 || iy >= h) continue;
-            const src = row + ((<usize>t * <usize>P + <usize>(oy * ow + lo)) << 2);
-            scatterAdd(plane + (<usize>(iy * w + lo * sw - pw + kj) << 2), src, hi - lo, sw);
-          }
-        }
-      }
-    }
+  if (prepare(PASS_INPUT, cIn, h, width, cOut, kh, kw, sh, sw, ph, pw) == PASS_FORWARD) {
+    forward(dy, w, 0, dx, n, scratch);
+    return;
   }
-}
-
-/** dst[ci, t*p + j] = src[t, ci, j]: [batch, c, p] to the wide [c, batch*p] layout. */
-export function nchw_to_cnhw_f32(src: usize, dst: usize, batch: i32, c: i32, p: i32): void {
-  const run = <usize>p << 2;
-  for (let t = 0; t < batch; t++) {
-    for (let ci = 0; ci < c; ci++) {
-      memory.copy(dst + (<usize>(ci * batch + t) * run), src + (<usize>(t * c + ci) * run), run);
-    }
-  }
-}
-
-/** dst[t, ci, j] = src[ci, t*p + j] (+ bias[ci] when bias != 0): the wide layout back to NCHW. */
-export function cnhw_to_nchw_f32(src: usize, dst: usize, bias: usize, batch: i32, c: i32, p: i32): void {
-  const run = <usize>p << 2;
-  for (let t = 0; t < batch; t++) {
-    for (let ci = 0; ci < c; ci++) {
-      const s = src + <usize>(ci * batch + t) * run;
-      const d = dst + <usize>(t * c + ci) * run;
-      if (bias == 0) {
-        memory.copy(d, s, run);
-        continue;
-      }
-      const b = load<f32>(bias + (<usize>ci << 2));
-      const bv = f32x4.splat(b);
-      let j = 0;
-      for (; j + 4 <= p; j += 4) {
-        const o = <usize>j << 2;
-        v128.store(d + o, f32x4.add(v128.load(s + o), bv));
-      }
-      for (; j < p; j++) store<f32>(d + (<usize>j << 2), load<f32>(s + (<usize>j << 2)) + b);
-    }
+  const chunk = chunkFor(n);
+  layout(PASS_INPUT, chunk, scratch);
+  fillOffsets(true);
+  for (let t0 = 0; t0 < n; t0 += chunk) {
+    const count = min(chunk, n - t0);
+    const dxc = dx + ((<usize>t0 * <usize>(cIn * h * width)) << 2);
+    const xs = gPadded ? sPad : dxc;
+    zeroF32(xs, count * gPlane);
+    weightsByColumns(true, w, 0, xs, dy + ((<usize>t0 * <usize>(cOut * gP)) << 2), count * gP);
+    if (gPadded) unpadChunk(dxc, count);
   }
 }
 
 /**
- * dbias[ci] = sum over t, j of dy[t, ci, j]; dy is [batch, c, p]. Each plane is summed in four f32
- * lanes, the planes are added in f64.
+ * dw = the weight gradient of conv2d_f32 and dbias[o] = Σ dy[:, o] (when dbias != 0), both
+ * overwritten; scratch as conv2d_scratch_bytes(2, ...).
  */
-export function conv2d_bias_grad_f32(dy: usize, dbias: usize, batch: i32, c: i32, p: i32): void {
-  for (let ci = 0; ci < c; ci++) {
-    let total: f64 = 0;
-    for (let t = 0; t < batch; t++) {
-      const s = dy + (<usize>(t * c + ci) * <usize>p << 2);
-      let acc = f32x4.splat(0);
-      let j = 0;
-      for (; j + 4 <= p; j += 4) acc = f32x4.add(acc, v128.load(s + (<usize>j << 2)));
-      let tail: f32 = 0;
-      for (; j < p; j++) tail += load<f32>(s + (<usize>j << 2));
-      total +=
-        <f64>(f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1)) +
-        <f64>(f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3)) +
-        <f64>tail;
+export function conv2d_backward_weight_f32(
+  x: usize, dy: usize, dw: usize, dbias: usize, n: i32, cIn: i32, h: i32, width: i32, cOut: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, scratch: usize,
+): void {
+  prepare(PASS_WEIGHT, cIn, h, width, cOut, kh, kw, sh, sw, ph, pw);
+  const chunk = chunkFor(n);
+  layout(PASS_WEIGHT, chunk, scratch);
+  fillOffsets(false);
+  zeroF32(dw, cOut * gK);
+  for (let o = 0; o < cOut; o++) store<f64>(sBias + (<usize>o << 3), 0);
+  for (let t0 = 0; t0 < n; t0 += chunk) {
+    const count = min(chunk, n - t0);
+    let xs = x + ((<usize>t0 * <usize>(cIn * h * width)) << 2);
+    if (gPadded) {
+      padChunk(xs, count);
+      xs = sPad;
     }
-    store<f32>(dbias + (<usize>ci << 2), <f32>total);
+    weightGrad(xs, dy + ((<usize>t0 * <usize>(cOut * gP)) << 2), dw, count * gP, dbias != 0 ? sBias : 0);
+  }
+  if (dbias != 0) {
+    for (let o = 0; o < cOut; o++) store<f32>(dbias + (<usize>o << 2), <f32>load<f64>(sBias + (<usize>o << 3)));
   }
 }

@@ -1,16 +1,16 @@
-// 2-D convolution as im2col + GEMM. A chunk of images is unfolded into a column matrix
-// col [K, b*P] (K = cIn*kh*kw, P = oh*ow); then
-//   forward          out   [cOut, b*P] = W [cOut, K] · col             (A·B)
-//   backward input   dcol  [K, b*P]    = Wᵀ · dY [cOut, b*P]           (Aᵀ·B), then col2im
-//   backward weight  dW    [cOut, K]  += dY · colᵀ                     (A·Bᵀ)
-// so all three passes run on the matmul kernel with transpose flags and nothing is transposed
-// in memory. The batch goes in chunks so the scratch blocks stay under CONV_SCRATCH_BYTES.
+// 2-D convolution: validated wrappers over the implicit-GEMM kernels of assembly/conv.ts, which
+// run all three passes on a 4x8 register tile without materialising the im2col matrix. They
+// need one scratch block per call (packed operands and, with padding, a zero-bordered copy of
+// a chunk of images), which the wrapper allocates and frees here.
 import { checkCount, checkElems } from './check.js';
 import { heap, wasm } from './loader.js';
-import { matmul } from './matmul.js';
 
-/** Upper bound on the im2col scratch of one chunk (a single image may exceed it). */
-export const CONV_SCRATCH_BYTES = 8 << 20;
+/**
+ * Bound on the scratch of one pass: a padded chunk of images (at most half of it, unless a single
+ * padded image is larger) and the packed operands (under 0.5 MiB). Without padding the tensors are
+ * read in place.
+ */
+export const CONV_SCRATCH_BYTES = 1 << 20;
 
 /** NCHW input [n, cIn, h, w], weight [cOut, cIn, kh, kw]; strides >= 1, paddings >= 0 (zeros). */
 export interface Conv2dShape {
@@ -73,34 +73,23 @@ function checkNoAlias(op: string, outputs: Record<string, number>, inputs: Recor
   }
 }
 
-/** Images per chunk so that `rows` * b*P floats of scratch stay within the budget. */
-function chunkSize(n: number, rows: number, p: number): number {
-  return Math.max(1, Math.min(n, Math.floor(CONV_SCRATCH_BYTES / (rows * p * 4))));
-}
+const PASS_FORWARD = 0;
+const PASS_INPUT = 1;
+const PASS_WEIGHT = 2;
 
-/** Runs `body(t0, b)` over the chunks with two scratch blocks of aRows and bRows wide rows. */
-function withChunks(
-  n: number,
-  p: number,
-  aRows: number,
-  bRows: number,
-  body: (t0: number, b: number, scratchA: number, scratchB: number) => void,
-): void {
-  const chunk = chunkSize(n, aRows + bRows, p);
+/** Runs `body(scratch)` with the scratch block the kernel asks for (freed afterwards). */
+function withScratch(pass: number, s: Conv2dShape, body: (scratch: number) => void): void {
   const h = heap();
-  const a = h.alloc(aRows * chunk * p * 4);
-  let b = 0;
+  const scratch = h.alloc(wasm().conv2d_scratch_bytes(pass, ...kernelArgs(s)));
   try {
-    b = h.alloc(bRows * chunk * p * 4);
-    for (let t0 = 0; t0 < n; t0 += chunk) body(t0, Math.min(chunk, n - t0), a, b);
+    body(scratch);
   } finally {
-    h.free(a);
-    if (b !== 0) h.free(b);
+    h.free(scratch);
   }
 }
 
-function im2colArgs(s: Conv2dShape, g: Geometry): number[] {
-  return [s.cIn, s.h, s.w, s.kh, s.kw, s.strideH, s.strideW, s.padH, s.padW, g.oh, g.ow];
+function kernelArgs(s: Conv2dShape): number[] {
+  return [s.n, s.cIn, s.h, s.w, s.cOut, s.kh, s.kw, s.strideH, s.strideW, s.padH, s.padW];
 }
 
 /**
@@ -125,16 +114,14 @@ export function conv2d(x: number, w: number, bias: number, out: number, shape: C
   checkElems(op, `out ${dims(n, cOut, g.oh, g.ow)}`, out, n * cOut * g.p);
   checkNoAlias(op, { out }, { x, w, bias });
   if (n === 0) return;
-  const k = wasm();
-  withChunks(n, g.p, g.k, cOut, (t0, b, col, tmp) => {
-    k.im2col_f32(x + t0 * cIn * h * width * 4, col, b, ...im2colArgs(shape, g));
-    matmul({ a: w, b: col, out: tmp, m: cOut, n: b * g.p, k: g.k });
-    k.cnhw_to_nchw_f32(tmp, out + t0 * cOut * g.p * 4, bias, b, cOut, g.p);
-  });
+  withScratch(PASS_FORWARD, shape, (scratch) =>
+    wasm().conv2d_f32(x, w, bias, out, ...kernelArgs(shape), scratch),
+  );
 }
 
 /**
- * Gradient of {@link conv2d} with respect to its input: dx = col2im(Wᵀ · dy), overwriting dx.
+ * Gradient of {@link conv2d} with respect to its input, overwriting dx: every dy[t, o, y, x]·w[o, c, i, j]
+ * is added back to the input pixel x[t, c, y*strideH - padH + i, x*strideW - padW + j] it multiplied.
  * dy: [n, cOut, oh, ow], w: [cOut, cIn, kh, kw], dx: [n, cIn, h, w].
  */
 export function conv2dBackwardInput(dy: number, w: number, dx: number, shape: Conv2dShape): void {
@@ -146,17 +133,15 @@ export function conv2dBackwardInput(dy: number, w: number, dx: number, shape: Co
   checkElems(op, `dx ${dims(n, cIn, h, width)}`, dx, n * cIn * h * width);
   checkNoAlias(op, { dx }, { dy, w });
   if (n === 0) return;
-  const k = wasm();
-  withChunks(n, g.p, cOut, g.k, (t0, b, dyc, dcol) => {
-    k.nchw_to_cnhw_f32(dy + t0 * cOut * g.p * 4, dyc, b, cOut, g.p);
-    matmul({ a: w, b: dyc, out: dcol, m: g.k, n: b * g.p, k: cOut, transA: true });
-    k.col2im_f32(dcol, dx + t0 * cIn * h * width * 4, b, ...im2colArgs(shape, g));
-  });
+  withScratch(PASS_INPUT, shape, (scratch) =>
+    wasm().conv2d_backward_input_f32(dy, w, dx, ...kernelArgs(shape), scratch),
+  );
 }
 
 /**
  * Gradients of {@link conv2d} with respect to the weight and bias, overwriting them:
- * dw = Σ_chunks dy · colᵀ, dbias[o] = Σ dy[:, o, :, :] (skipped when dbias is 0).
+ * dw[o, c, i, j] = Σ_{t,y,x} dy[t, o, y, x] · x[t, c, y*strideH - padH + i, x*strideW - padW + j],
+ * dbias[o] = Σ dy[:, o, :, :] (skipped when dbias is 0).
  * x: [n, cIn, h, w], dy: [n, cOut, oh, ow], dw: [cOut, cIn, kh, kw], dbias: [cOut] or 0.
  */
 export function conv2dBackwardWeight(
@@ -174,17 +159,7 @@ export function conv2dBackwardWeight(
   checkElems(op, `dw ${dims(cOut, cIn, kh, kw)}`, dw, cOut * g.k);
   if (dbias !== 0) checkElems(op, `dbias ${dims(cOut)}`, dbias, cOut);
   checkNoAlias(op, { dw, dbias }, { x, dy });
-  const k = wasm();
-  if (dbias !== 0) k.conv2d_bias_grad_f32(dy, dbias, n, cOut, g.p);
-  if (n === 0) {
-    heap()
-      .f32()
-      .fill(0, dw / 4, dw / 4 + cOut * g.k);
-    return;
-  }
-  withChunks(n, g.p, cOut, g.k, (t0, b, dyc, col) => {
-    k.nchw_to_cnhw_f32(dy + t0 * cOut * g.p * 4, dyc, b, cOut, g.p);
-    k.im2col_f32(x + t0 * cIn * h * width * 4, col, b, ...im2colArgs(shape, g));
-    matmul({ a: dyc, b: col, out: dw, m: cOut, n: g.k, k: b * g.p, transB: true, accumulate: t0 > 0 });
-  });
+  withScratch(PASS_WEIGHT, shape, (scratch) =>
+    wasm().conv2d_backward_weight_f32(x, dy, dw, dbias, ...kernelArgs(shape), scratch),
+  );
 }

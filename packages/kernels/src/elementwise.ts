@@ -3,6 +3,7 @@
 // out-of-bounds read or write.
 import { checkCount, checkElems } from './check.js';
 import { wasm, writeScratch } from './loader.js';
+import { parallelUnary } from './threads.js';
 
 /** Unary ops: `step` is x > 0 ? 1 : 0; `gelu` is PyTorch's exact erf form. */
 export type UnaryOp =
@@ -274,7 +275,7 @@ export function unary(op: UnaryOp, x: number, out: number, n: number, alpha = 0)
   if (op === 'leakyRelu' && !Number.isFinite(alpha))
     throw new Error(`leakyRelu: alpha must be a finite number, got ${alpha}`);
   checkElemwise(op, n, { x, out });
-  wasm().unary_f32(code, x, out, n, alpha);
+  if (!parallelUnary('unary_f32', code, [x, out], n, alpha)) wasm().unary_f32(code, x, out, n, alpha);
 }
 
 /**
@@ -302,7 +303,8 @@ export function unaryBackward(
   if (input === 'y') checkElems(name, 'y', y, n);
   if (input !== 'none') checkElems(name, 'dy', dy, n);
   checkElems(name, 'dx', dx, n);
-  wasm().unary_backward_f32(code, x, y, dy, dx, n, alpha);
+  if (!parallelUnary('unary_backward_f32', code, [x, y, dy, dx], n, alpha))
+    wasm().unary_backward_f32(code, x, y, dy, dx, n, alpha);
 }
 
 /**

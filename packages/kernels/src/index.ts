@@ -27,3 +27,4 @@ export * from './pool.js';
 export * from './random.js';
 export * from './reduce.js';
 export * from './softmax.js';
+export { MAX_THREADS, setThreads } from './threads.js';

@@ -1,8 +1,10 @@
 // Picks and instantiates the kernel binary: relaxed-SIMD when the runtime validates it,
-// SIMD128 otherwise. The binaries are embedded (build/wasm.js), so loading needs no file
-// access, fetch or bundler configuration.
+// SIMD128 otherwise; on a shared memory (the threaded builds) where SharedArrayBuffer is
+// available, so the thread pool can run kernels on the same memory. The binaries are
+// embedded (build/wasm.js), so loading needs no file access, fetch or bundler configuration.
 import * as binaries from '../build/wasm.js';
 import { Allocator } from './memory.js';
+import { CONTROL_BYTES, initThreads, threadCount, threadNotes } from './threads.js';
 
 /** A kernel export: pointers and sizes in, nothing returned (a few return a scalar). */
 export type Kernel = (...args: number[]) => number;
@@ -32,6 +34,7 @@ interface Loaded {
 /** Bytes reserved below the heap for passing shapes and strides to kernels. */
 export const SCRATCH_BYTES = 4096;
 const INITIAL_PAGES = 256; // 16 MiB
+const MAX_PAGES = 65536; // 4 GiB, the maximum the threaded builds declare
 
 let loaded: Loaded | undefined;
 let loading: Promise<void> | undefined;
@@ -45,7 +48,22 @@ function decode(b64: string): Uint8Array<ArrayBuffer> {
 
 function env(name: string): string | undefined {
   const p = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
-  return p?.env?.[name];
+  return p?.env?.[name] || undefined; // set but empty counts as unset
+}
+
+/** A shared memory for the threaded builds, or why there is none. */
+function sharedMemory(): WebAssembly.Memory | string {
+  if (env('ASGRAD_SHARED_MEMORY') === '0') return 'shared memory disabled by ASGRAD_SHARED_MEMORY=0';
+  if (
+    typeof SharedArrayBuffer !== 'function' ||
+    (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === false
+  )
+    return 'SharedArrayBuffer is unavailable (a browser page needs cross-origin isolation: COOP same-origin and COEP require-corp)';
+  try {
+    return new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES, shared: true });
+  } catch (e) {
+    return `a shared WebAssembly.Memory could not be created (${e})`;
+  }
 }
 
 async function load(): Promise<void> {
@@ -56,10 +74,12 @@ async function load(): Promise<void> {
   if (forced !== undefined && forced !== 'relaxed' && forced !== 'simd128') {
     throw new Error(`asgrad: ASGRAD_SIMD must be 'relaxed' or 'simd128', got '${forced}'`);
   }
+  const shared = sharedMemory();
+  const threaded = typeof shared !== 'string';
   let simd: 'relaxed' | 'simd128' = 'simd128';
-  let bytes = decode(binaries.simd128);
+  let bytes = decode(threaded ? binaries.simd128Mt : binaries.simd128);
   if (forced !== 'simd128') {
-    const relaxed = decode(binaries.relaxed);
+    const relaxed = decode(threaded ? binaries.relaxedMt : binaries.relaxed);
     if (WebAssembly.validate(relaxed)) {
       simd = 'relaxed';
       bytes = relaxed;
@@ -76,18 +96,21 @@ async function load(): Promise<void> {
   if (!WebAssembly.validate(bytes))
     throw new Error('asgrad: this runtime does not support WebAssembly SIMD128');
   const module = await WebAssembly.compile(bytes);
-  const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES });
+  const memory = threaded ? shared : new WebAssembly.Memory({ initial: INITIAL_PAGES });
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const exports = instance.exports as unknown as Record<string, Kernel>;
+  // Static data, then the scratch area, then the threads' control block, then the heap.
   const scratch = (exports.heap_base() + 15) & ~15;
-  const heap = new Allocator(memory, scratch + SCRATCH_BYTES);
+  const control = scratch + SCRATCH_BYTES;
+  const heap = new Allocator(memory, control + (threaded ? CONTROL_BYTES : 0));
   heap.debug = env('ASGRAD_DEBUG') === '1';
+  await initThreads(module, memory, exports, control, threaded ? undefined : shared);
   loaded = {
     exports,
     heap,
     scratch,
     module,
-    info: { simd, threads: 1, sharedMemory: false, wasmBytes: bytes.length, notes },
+    info: { simd, threads: 1, sharedMemory: threaded, wasmBytes: bytes.length, notes },
   };
 }
 
@@ -115,7 +138,7 @@ export function heap(): Allocator {
 /** Which build is running and with how many threads. */
 export function kernelInfo(): KernelInfo {
   const { info } = state();
-  return { ...info, notes: [...info.notes] };
+  return { ...info, threads: threadCount(), notes: [...info.notes, ...threadNotes()] };
 }
 
 /** Writes small integer arguments (shapes, strides) into the scratch area and returns its pointer. */

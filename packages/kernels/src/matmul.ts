@@ -2,6 +2,7 @@
 import { checkCount, checkElems } from './check.js';
 import { heap, wasm } from './loader.js';
 import type { Allocator } from './memory.js';
+import { runMatmul } from './threads.js';
 
 /** Arguments of {@link matmul}. Pointers are kernel-heap byte offsets of contiguous row-major f32 data. */
 export interface MatmulArgs {
@@ -81,18 +82,14 @@ export function matmul(args: MatmulArgs): void {
   checkCount('matmul', 'strideB', sB);
   checkCount('matmul', 'strideOut', sC);
   if (batch === 0 || m === 0 || n === 0) return;
-  const last = batch - 1;
-  checkElems('matmul', 'a', a, last * sA + m * k);
-  checkElems('matmul', 'b', b, last * sB + k * n);
-  checkElems('matmul', 'out', out, last * sC + m * n);
-  if (bias !== undefined) checkElems('matmul', 'bias', bias, n);
-  const flags =
-    (args.transA ? MM_TRANS_A : 0) |
-    (args.transB ? MM_TRANS_B : 0) |
-    (args.accumulate ? MM_ACCUMULATE : 0) |
-    (bias !== undefined ? MM_BIAS : 0);
-  const kernels = wasm();
-  // m * batch: a batch sharing one B may run as one taller product (sizes saturate long before 2^31).
-  const pack = packScratch(kernels.matmul_f32_pack_bytes(Math.min(m * batch, 0x7fffffff), n, k));
-  kernels.matmul_f32(a, b, out, bias ?? 0, m, n, k, flags, batch, sA, sB, sC, pack);
+  const span = (stride: number, size: number) => (batch - 1) * stride + size;
+  checkElems('matmul', 'a', a, span(sA, m * k));
+  checkElems('matmul', 'b', b, span(sB, k * n));
+  checkElems('matmul', 'out', out, span(sC, m * n));
+  let flags = (args.transA ? 1 : 0) | (args.transB ? 2 : 0) | (args.accumulate ? 4 : 0);
+  if (args.bias !== undefined) {
+    checkElems('matmul', 'bias', args.bias, n);
+    flags |= 8;
+  }
+  runMatmul(wasm(), a, b, out, args.bias ?? 0, m, n, k, flags, batch, sA, sB, sC, packScratch);
 }

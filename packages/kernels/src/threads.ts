@@ -1,0 +1,444 @@
+// The thread pool: worker threads (worker_threads in Node, Web Workers in cross-origin
+// isolated browsers) that each instantiate the kernel module on the one shared
+// WebAssembly.Memory and park on Atomics.wait in a control block inside that memory. A large
+// kernel call is cut into chunks of output rows or columns; the main thread publishes the
+// job, wakes the threads and takes chunks itself, and whichever thread is free takes the
+// next, so a thread the OS is slow to schedule delays nothing. No thread start-up and no
+// postMessage per call. Every output element is computed by exactly the same instructions
+// whichever chunk and thread it lands in, so results are bit-identical for any thread count.
+import { CONTROL, WORKER_SOURCE, type WorkerInit } from './worker.js';
+
+/** Upper bound of setThreads. */
+export const MAX_THREADS = 64;
+const W = CONTROL;
+const MAX_CHUNKS = 2 * MAX_THREADS;
+const MAX_ARGS = 16;
+/** Bytes of the control block the loader reserves in shared memory. */
+export const CONTROL_BYTES = W.ARGS * 4 + MAX_ARGS * 32;
+
+/** Kernels a worker can run; a job's op is an index into this list. */
+const KERNELS = ['matmul_f32', 'matmul_f32_range', 'unary_f32', 'unary_backward_f32'] as const;
+type KernelName = (typeof KERNELS)[number];
+
+/**
+ * Smallest chunk of a matmul (in multiply-adds) handed to the pool. Waking a parked thread
+ * and waiting for it costs ~20-30 µs here, the time of ~0.5M multiply-adds, so only products
+ * of at least two such chunks are split.
+ */
+export const MATMUL_MIN_MACS_PER_CHUNK = 1 << 18;
+/** Smallest chunk of an elementwise op worth handing to another thread (in elements). */
+export const ELEMENTWISE_MIN_PER_CHUNK = 1 << 15;
+
+type Fn = (...args: number[]) => number;
+
+interface PoolWorker {
+  slot: number;
+  ready: boolean;
+}
+
+interface Pool {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  exports: Record<string, Fn>;
+  control: number;
+  ctrl: Int32Array;
+  form: Float64Array;
+  /** Whether this thread may block in Atomics.wait (not on a browser's main thread). */
+  canBlock: boolean;
+  spawn: Spawner;
+  /** The workers setThreads asked for, starting or ready. */
+  workers: PoolWorker[];
+  ready: number;
+  waiting: (() => void)[];
+}
+
+let pool: Pool | undefined;
+let requested: number | undefined;
+const notes: string[] = [];
+
+/** Threads a large kernel call is currently split over (the calling thread included). */
+export function threadCount(): number {
+  return 1 + (pool?.ready ?? 0);
+}
+
+let jobs = 0;
+
+/** Split calls made, and chunks the worker threads ran, since load (for tests and tuning). */
+export function poolStats(): { jobs: number; workerChunks: number } {
+  return { jobs, workerChunks: pool ? Atomics.load(pool.ctrl, W.TAKEN) : 0 };
+}
+
+/** Why fewer threads run than requested, if so (for kernelInfo). */
+export function threadNotes(): string[] {
+  return [...notes];
+}
+
+function envThreads(): number | undefined {
+  const p = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
+  const raw = p?.env?.ASGRAD_THREADS;
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS)
+    throw new Error(`asgrad: ASGRAD_THREADS must be an integer from 1 to ${MAX_THREADS}, got '${raw}'`);
+  return n;
+}
+
+// Node builtins are imported by a computed name so that bundlers leave them alone.
+async function nodeModule<T>(name: string): Promise<T | undefined> {
+  const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  if (!p?.versions?.node) return undefined;
+  const spec = `node:${name}`;
+  return (await import(/* @vite-ignore */ /* webpackIgnore: true */ spec)) as T;
+}
+
+async function defaultThreads(): Promise<number> {
+  const os = await nodeModule<{ availableParallelism?: () => number; cpus(): unknown[] }>('os');
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  const cores = os ? (os.availableParallelism?.() ?? os.cpus().length) : (nav?.hardwareConcurrency ?? 1);
+  return Math.max(1, Math.min(MAX_THREADS, cores));
+}
+
+/** Starts a thread; it reports 'ready' once parked, or an error. */
+type Spawner = (init: WorkerInit, onReady: () => void, onError: (e: string) => void) => void;
+
+interface NodeWorker {
+  postMessage(m: unknown): void;
+  on(ev: 'message', f: (m: unknown) => void): void;
+  on(ev: 'error', f: (e: Error) => void): void;
+  unref(): void;
+}
+
+async function spawner(): Promise<Spawner | string> {
+  type WorkerThreads = { Worker: new (src: string, o: { eval: boolean }) => NodeWorker };
+  const wt = await nodeModule<WorkerThreads>('worker_threads');
+  if (wt) {
+    return (init, onReady, onError) => {
+      const w = new wt.Worker(WORKER_SOURCE, { eval: true });
+      w.on('message', (m) => {
+        if (m !== 'ready') return onError(String((m as { error?: unknown }).error));
+        // A parked thread must not keep the process alive.
+        w.unref();
+        onReady();
+      });
+      w.on('error', (e) => onError(String(e)));
+      w.postMessage(init);
+    };
+  }
+  if (typeof Worker !== 'function' || typeof Blob !== 'function') return 'this runtime has no Worker';
+  return (init, onReady, onError) => {
+    const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
+    const w = new Worker(url);
+    w.onmessage = (e) => {
+      if (e.data !== 'ready') return onError(String((e.data as { error?: unknown }).error));
+      URL.revokeObjectURL(url);
+      onReady();
+    };
+    w.onerror = (e) => onError(e.message);
+    w.postMessage(init);
+  };
+}
+
+/**
+ * Called by the loader once the module is instantiated. With a shared memory it starts the
+ * pool (the requested, ASGRAD_THREADS or default thread count) and resolves when the threads
+ * are ready; without one it records why kernels run on one thread.
+ */
+export async function initThreads(
+  module: WebAssembly.Module,
+  memory: WebAssembly.Memory,
+  exports: Record<string, Fn>,
+  control: number,
+  whySingle: string | undefined,
+): Promise<void> {
+  const want = requested ?? envThreads() ?? (await defaultThreads());
+  const spawn = whySingle ?? (await spawner());
+  if (typeof spawn === 'string') {
+    if (want > 1) notes.push(`one thread: ${spawn}`);
+    return;
+  }
+  const ctrl = new Int32Array(memory.buffer, control, CONTROL_BYTES / 4);
+  ctrl.fill(0);
+  let canBlock = true;
+  try {
+    Atomics.wait(ctrl, W.OP, 1, 0); // the value differs: returns at once where blocking is allowed
+  } catch {
+    canBlock = false; // a browser's main thread
+  }
+  const form = new Float64Array(memory.buffer, control + W.ARGS * 4, MAX_ARGS * 4);
+  pool = {
+    module,
+    memory,
+    exports,
+    control,
+    ctrl,
+    form,
+    canBlock,
+    spawn,
+    workers: [],
+    ready: 0,
+    waiting: [],
+  };
+  await setThreads(want);
+}
+
+function settle(p: Pool): void {
+  p.ready = p.workers.filter((w) => w.ready).length;
+  if (p.workers.every((w) => w.ready)) for (const f of p.waiting.splice(0)) f();
+}
+
+/**
+ * Sets how many threads large kernels (matmul, so also conv2d's GEMMs, and big unary ops)
+ * are split over, the calling thread included. The default is the number of cores
+ * (`os.availableParallelism()` in Node, `navigator.hardwareConcurrency` in browsers) or the
+ * `ASGRAD_THREADS` environment variable. Without shared memory (a browser page that is not
+ * cross-origin isolated) kernels run on one thread and `kernelInfo().notes` says why. Results
+ * are bit-identical for any thread count. Called before the kernels load, it sets the count
+ * they start with. The promise resolves when the new threads are running; until then calls
+ * use the threads that are. Idle threads sleep and never keep a Node process alive.
+ *
+ * @example
+ * ```ts
+ * await setThreads(2);
+ * kernelInfo().threads; // 2
+ * ```
+ */
+export function setThreads(n: number): Promise<void> {
+  if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS)
+    throw new Error(`setThreads: n must be an integer from 1 to ${MAX_THREADS}, got ${n}`);
+  const p = pool;
+  if (!p) {
+    requested = n;
+    return Promise.resolve();
+  }
+  const { ctrl } = p;
+  if (p.workers.length > n - 1) {
+    // Parked threads leave when woken; a thread still starting leaves as it parks.
+    for (const w of p.workers.splice(n - 1)) Atomics.store(ctrl, W.STATE + w.slot, W.STOP);
+    Atomics.add(ctrl, W.GEN, 1);
+    Atomics.notify(ctrl, W.GEN);
+  }
+  for (let slot = 0; p.workers.length < n - 1 && slot < MAX_THREADS - 1; slot++) {
+    if (Atomics.load(ctrl, W.STATE + slot) !== 0) continue; // in use, or still leaving
+    const w: PoolWorker = { slot, ready: false };
+    Atomics.store(ctrl, W.STATE + slot, W.RUN);
+    p.workers.push(w);
+    const names = [...KERNELS];
+    p.spawn(
+      { module: p.module, memory: p.memory, control: p.control, slot, names },
+      () => {
+        w.ready = true;
+        settle(p);
+      },
+      (error) => {
+        if (w.ready) return; // a failed chunk: runChunks reports it
+        notes.push(`thread ${slot + 1} failed to start: ${error}`);
+        Atomics.store(ctrl, W.STATE + slot, 0);
+        p.workers = p.workers.filter((x) => x !== w);
+        settle(p);
+      },
+    );
+  }
+  settle(p);
+  if (p.workers.every((w) => w.ready)) return Promise.resolve();
+  return new Promise((resolve) => p.waiting.push(resolve));
+}
+
+/** Scratch shares a job needs: one per thread that may take a chunk (index slot + 1). */
+function scratchShares(p: Pool): number {
+  let last = -1;
+  for (let slot = 0; slot < MAX_THREADS - 1; slot++)
+    if (Atomics.load(p.ctrl, W.STATE + slot) !== 0) last = slot;
+  return last + 2;
+}
+
+/**
+ * Runs kernel `name` once per chunk [bounds[i], bounds[i+1]) on whichever threads are free,
+ * this one included, and returns when all chunks are done. Argument j of a chunk is
+ * form[4j] + form[4j+1]·start + form[4j+2]·end + form[4j+3]·thread (thread 0 is this one).
+ */
+function runChunks(name: KernelName, bounds: number[], form: number[]): void {
+  const p = pool!;
+  const c = p.ctrl;
+  const chunks = bounds.length - 1;
+  const nargs = form.length / 4;
+  Atomics.store(c, W.DONE, 0);
+  Atomics.store(c, W.ERROR, 0);
+  c[W.OP] = KERNELS.indexOf(name);
+  c[W.NARGS] = nargs;
+  c.set(bounds, W.BOUNDS);
+  p.form.set(form);
+  Atomics.store(c, W.CLAIM, chunks << 8);
+  Atomics.add(c, W.GEN, 1);
+  Atomics.notify(c, W.GEN);
+  jobs++;
+  const kernel = p.exports[name];
+  const args = new Array<number>(nargs);
+  let failure: unknown;
+  for (;;) {
+    const claim = Atomics.load(c, W.CLAIM);
+    const chunk = claim & 255;
+    if (chunk >= chunks) break;
+    if (Atomics.compareExchange(c, W.CLAIM, claim, claim + 1) !== claim) continue;
+    if (failure === undefined) {
+      const s = bounds[chunk];
+      const e = bounds[chunk + 1];
+      for (let j = 0; j < nargs; j++) args[j] = form[4 * j] + form[4 * j + 1] * s + form[4 * j + 2] * e;
+      try {
+        kernel(...args);
+      } catch (err) {
+        failure = err; // still count the remaining chunks, so no thread waits forever
+      }
+    }
+    Atomics.add(c, W.DONE, 1);
+  }
+  // The others are finishing their last chunks: spin briefly, then sleep if allowed.
+  for (let spin = 0; ; spin++) {
+    const done = Atomics.load(c, W.DONE);
+    if (done === chunks) break;
+    if (p.canBlock && spin > 2000) Atomics.wait(c, W.DONE, done);
+  }
+  if (failure !== undefined) throw failure;
+  if (c[W.ERROR] !== 0) throw new Error(`kernels: ${name} failed on a worker thread`);
+}
+
+/**
+ * Chunk bounds over [0, len) at multiples of `unit` (the last ends at len), at most
+ * `maxChunks` of them: with room for 2 per thread, the first `threads` chunks share 3/4 of
+ * the work and the rest 1/4, so a thread that starts late finds small chunks left. Fewer
+ * than two chunks means: do not split.
+ */
+function chunkBounds(len: number, unit: number, threads: number, maxChunks: number): number[] {
+  const units = Math.ceil(len / unit);
+  const chunks = Math.min(units, maxChunks, 2 * threads, MAX_CHUNKS);
+  if (threads < 2 || chunks < 2) return [];
+  const weight = (i: number) => (chunks === 2 * threads ? (i < threads ? 3 : 1) : 1);
+  let total = 0;
+  for (let i = 0; i < chunks; i++) total += weight(i);
+  const bounds = [0];
+  let acc = 0;
+  for (let i = 0; i < chunks; i++) {
+    acc += weight(i);
+    const end = Math.min(len, Math.round((acc / total) * units) * unit);
+    if (end > bounds[bounds.length - 1]) bounds.push(end);
+  }
+  return bounds;
+}
+
+const align64 = (n: number) => Math.ceil(n / 64) * 64;
+/** A constant argument, and one that grows with the chunk start, end, or thread index. */
+const fixed = (v: number) => [v, 0, 0, 0];
+
+/**
+ * matmul_f32 (arguments as in assembly/matmul.ts), split over the pool when the product is
+ * large enough: one matrix by output rows or columns (whichever is longer, in multiples of 8,
+ * so chunks keep whole register tiles), a batch of small matrices by whole matrices.
+ * `scratch(bytes)` lends packing scratch (the caller keeps it between calls); each thread
+ * packs into its own 64-byte aligned share.
+ */
+export function runMatmul(
+  exports: Record<string, Fn>,
+  a: number,
+  b: number,
+  c: number,
+  bias: number,
+  m: number,
+  n: number,
+  k: number,
+  flags: number,
+  batch: number,
+  sA: number,
+  sB: number,
+  sC: number,
+  scratch: (bytes: number) => number,
+): void {
+  const threads = threadCount();
+  // m·batch rows: a batch sharing one B may run as one taller product (sizes saturate long before 2^31).
+  const packBytes = (rows: number, cols: number) =>
+    align64(exports.matmul_f32_pack_bytes(Math.min(rows, 0x7fffffff), cols, k));
+  const serial = () =>
+    exports.matmul_f32(a, b, c, bias, m, n, k, flags, batch, sA, sB, sC, scratch(packBytes(m * batch, n)));
+  if (threads < 2 || batch * m * n * k < 2 * MATMUL_MIN_MACS_PER_CHUNK) return void serial();
+  // One B shared by a stack of contiguous A and C matrices is one taller product (as the kernel does).
+  if (batch > 1 && sB === 0 && (flags & 1) === 0 && sA === m * k && sC === m * n) {
+    m *= batch;
+    batch = 1;
+  }
+  const byRows = m >= n;
+  const split = chunkBounds(byRows ? m : n, 8, threads, Math.floor((m * n * k) / MATMUL_MIN_MACS_PER_CHUNK));
+  if (split.length > 0) {
+    let widest = 0;
+    for (let i = 1; i < split.length; i++) widest = Math.max(widest, split[i] - split[i - 1]);
+    const share = byRows ? packBytes(widest, n) : packBytes(m, widest);
+    const pack = scratch(share * scratchShares(pool!));
+    const range = byRows
+      ? [[0, 1, 0, 0], [0, 0, 1, 0], fixed(0), fixed(n)]
+      : [fixed(0), fixed(m), [0, 1, 0, 0], [0, 0, 1, 0]];
+    for (let t = 0; t < batch; t++) {
+      const at = (ptr: number, stride: number) => fixed(ptr + 4 * t * stride);
+      const form = [
+        at(a, sA),
+        at(b, sB),
+        at(c, sC),
+        fixed(bias),
+        fixed(m),
+        fixed(n),
+        fixed(k),
+        fixed(flags),
+        [pack, 0, 0, share],
+        ...range,
+      ];
+      runChunks('matmul_f32_range', split, form.flat());
+    }
+    return;
+  }
+  const perBatch = chunkBounds(
+    batch,
+    1,
+    threads,
+    Math.floor((batch * m * n * k) / MATMUL_MIN_MACS_PER_CHUNK),
+  );
+  if (perBatch.length > 0) {
+    let widest = 0;
+    for (let i = 1; i < perBatch.length; i++) widest = Math.max(widest, perBatch[i] - perBatch[i - 1]);
+    const share = packBytes(m * widest, n);
+    const pack = scratch(share * scratchShares(pool!));
+    const form = [
+      [a, 4 * sA, 0, 0],
+      [b, 4 * sB, 0, 0],
+      [c, 4 * sC, 0, 0],
+      ...[bias, m, n, k, flags].map(fixed),
+      [0, -1, 1, 0], // matrices in the chunk
+      ...[sA, sB, sC].map(fixed),
+      [pack, 0, 0, share],
+    ];
+    runChunks('matmul_f32', perBatch, form.flat());
+    return;
+  }
+  serial();
+}
+
+/**
+ * Runs unary_f32(code, x, out, n, alpha) or unary_backward_f32(code, x, y, dy, dx, n, alpha)
+ * over contiguous chunks (starting at multiples of 16 elements, so every chunk but the last
+ * runs only the SIMD body, as the whole call would) when n is large and threads are running.
+ * Returns false, having run nothing, when the call should stay on this thread.
+ */
+export function parallelUnary(
+  name: 'unary_f32' | 'unary_backward_f32',
+  code: number,
+  pointers: number[],
+  n: number,
+  alpha: number,
+): boolean {
+  if (n < 2 * ELEMENTWISE_MIN_PER_CHUNK || threadCount() < 2) return false;
+  const bounds = chunkBounds(n, 16, threadCount(), Math.floor(n / ELEMENTWISE_MIN_PER_CHUNK));
+  if (bounds.length === 0) return false;
+  const form = [
+    fixed(code),
+    ...pointers.map((ptr) => (ptr === 0 ? fixed(0) : [ptr, 4, 0, 0])),
+    [0, -1, 1, 0],
+    fixed(alpha),
+  ];
+  runChunks(name, bounds, form.flat());
+  return true;
+}

@@ -1,0 +1,121 @@
+// The program every pool thread runs. It is shipped as source text (WORKER_SOURCE) and started
+// from a string in Node (`new Worker(src, { eval: true })`) or a blob: URL in browsers, so it
+// loads with no file, no URL resolution and no bundler configuration. It therefore must not
+// reference anything outside its own body and its argument (the control block layout).
+//
+// The control block is an Int32Array in the shared memory. A job is one kernel split into
+// chunks: the main thread writes the kernel's index, the chunk bounds and each argument as a
+// linear form base + cs·start + ce·end + ct·thread, publishes CLAIM = chunks << 8 (next
+// chunk 0), bumps GEN and wakes everyone. Any thread claims the next chunk with a
+// compare-exchange on CLAIM, runs it and counts it in DONE. A claim holds the job open (the
+// main thread waits for DONE = chunks before it writes the next one), so the job read after
+// a successful claim is consistent.
+
+/**
+ * Word offsets in the control block. GEN is bumped to wake the threads; CLAIM holds
+ * chunks << 8 | next chunk; DONE counts finished chunks; ERROR flags a failed one; OP and
+ * NARGS describe the kernel; TAKEN counts chunks run by workers; STATE[slot] is 0 (free),
+ * RUN or STOP per worker; BOUNDS holds the chunk bounds; from ARGS, four f64 per argument.
+ */
+export const CONTROL = {
+  GEN: 0,
+  CLAIM: 1,
+  DONE: 2,
+  ERROR: 3,
+  OP: 4,
+  NARGS: 5,
+  TAKEN: 6,
+  STATE: 16,
+  BOUNDS: 80,
+  ARGS: 216,
+  RUN: 1,
+  STOP: 2,
+} as const;
+
+/** The first message a pool thread receives. */
+export interface WorkerInit {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  /** Byte offset of the control block. */
+  control: number;
+  /** This thread's slot: its state word, and scratch index slot + 1. */
+  slot: number;
+  /** Kernel export names; a job's op indexes this list. */
+  names: string[];
+}
+
+function workerProgram(W: typeof CONTROL): void {
+  type Port = { postMessage(m: unknown): void };
+  const run = (init: WorkerInit, port: Port, done: () => void): void => {
+    const { module, memory, control, slot, names } = init;
+    let fns: ((...args: number[]) => unknown)[];
+    try {
+      const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+      fns = names.map((n) => exports[n] as (...args: number[]) => unknown);
+    } catch (e) {
+      port.postMessage({ error: String(e) });
+      done();
+      return;
+    }
+    // The control block never moves and a shared buffer never detaches, so these views stay
+    // valid after the memory grows.
+    const ctrl = new Int32Array(memory.buffer, control);
+    const form = new Float64Array(memory.buffer, control + W.ARGS * 4);
+    const state = W.STATE + slot;
+    const thread = slot + 1;
+    const list: number[] = [];
+    // Read GEN before saying ready: the first job may follow at once.
+    let seen = Atomics.load(ctrl, W.GEN);
+    port.postMessage('ready');
+    for (;;) {
+      const mode = Atomics.load(ctrl, state);
+      if (mode === W.STOP) break;
+      for (;;) {
+        const claim = Atomics.load(ctrl, W.CLAIM);
+        const chunk = claim & 255;
+        const chunks = claim >>> 8;
+        if (mode !== W.RUN || chunk >= chunks) break;
+        if (Atomics.compareExchange(ctrl, W.CLAIM, claim, claim + 1) !== claim) continue;
+        const s = ctrl[W.BOUNDS + chunk];
+        const e = ctrl[W.BOUNDS + chunk + 1];
+        const n = ctrl[W.NARGS];
+        list.length = n;
+        for (let i = 0; i < n; i++)
+          list[i] = form[4 * i] + form[4 * i + 1] * s + form[4 * i + 2] * e + form[4 * i + 3] * thread;
+        try {
+          fns[ctrl[W.OP]](...list);
+        } catch (err) {
+          Atomics.store(ctrl, W.ERROR, 1);
+          port.postMessage({ error: String(err) });
+        }
+        Atomics.add(ctrl, W.TAKEN, 1);
+        if (Atomics.add(ctrl, W.DONE, 1) + 1 === chunks) Atomics.notify(ctrl, W.DONE);
+      }
+      Atomics.wait(ctrl, W.GEN, seen);
+      seen = Atomics.load(ctrl, W.GEN);
+    }
+    Atomics.store(ctrl, state, 0); // the slot is free again
+    done();
+  };
+
+  const g = globalThis as unknown as {
+    require?: (id: string) => unknown;
+    postMessage?: (m: unknown) => void;
+    close?: () => void;
+    onmessage?: ((e: { data: WorkerInit }) => void) | null;
+  };
+  if (typeof g.require === 'function') {
+    type NodePort = Port & { once(ev: 'message', f: (m: WorkerInit) => void): void; close(): void };
+    const { parentPort } = g.require('node:worker_threads') as { parentPort: NodePort };
+    parentPort.once('message', (init) => run(init, parentPort, () => parentPort.close()));
+  } else {
+    const port: Port = { postMessage: (m) => g.postMessage?.(m) };
+    g.onmessage = (e) => {
+      g.onmessage = null;
+      run(e.data, port, () => g.close?.());
+    };
+  }
+}
+
+/** Source text of the pool thread's program, ready to evaluate. */
+export const WORKER_SOURCE = `(${workerProgram.toString()})(${JSON.stringify(CONTROL)});\n`;

@@ -1,0 +1,215 @@
+// The thread pool in this process: split calls give bit-identical results for 1, 2 and 3
+// threads (so the split cannot change a single rounding), the workers really take chunks,
+// setThreads validates and is reported by kernelInfo, and views stay valid across growth.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  heap,
+  kernelInfo,
+  MAX_THREADS,
+  type MatmulArgs,
+  matmul,
+  ready,
+  setThreads,
+  unary,
+  unaryBackward,
+} from '../src/index.js';
+import { MATMUL_MIN_MACS_PER_CHUNK, parallelUnary, poolStats } from '../src/threads.js';
+
+beforeAll(() => ready());
+afterAll(() => setThreads(2));
+
+/** A seeded generator, so a failing case can be replayed. */
+function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32 - 0.5;
+  };
+}
+
+function block(n: number, rnd: () => number): number {
+  const p = heap().alloc(n * 4);
+  const f = heap().f32();
+  for (let i = 0; i < n; i++) f[p / 4 + i] = rnd();
+  return p;
+}
+
+/** A copy of n floats' bit patterns. */
+const bits = (p: number, n: number) => new Uint32Array(heap().f32().buffer, p, n).slice();
+
+/** Expects identical bit patterns, naming the first element that differs. */
+function expectSameBits(got: Uint32Array, want: Uint32Array, what: string): void {
+  expect(got.length).toBe(want.length);
+  const i = got.findIndex((v, j) => v !== want[j]);
+  if (i >= 0) expect.fail(`${what}: element ${i} has bits ${got[i]}, want ${want[i]}`);
+}
+
+interface Case {
+  name: string;
+  m: number;
+  n: number;
+  k: number;
+  transA?: boolean;
+  transB?: boolean;
+  bias?: boolean;
+  accumulate?: boolean;
+  batch?: number;
+  shareB?: boolean;
+}
+
+// Odd sizes, so chunk edges fall inside register tiles' padding; each product is big enough
+// to be split (checked below), by rows, by columns, and by whole matrices of a batch.
+const CASES: Case[] = [
+  { name: 'A·B split by rows', m: 131, n: 67, k: 97 },
+  { name: 'A·Bᵀ split by columns, with bias', m: 37, n: 301, k: 71, transB: true, bias: true },
+  { name: 'Aᵀ·B accumulate', m: 203, n: 45, k: 113, transA: true, accumulate: true },
+  {
+    name: 'Aᵀ·Bᵀ with bias and accumulate',
+    m: 99,
+    n: 101,
+    k: 103,
+    transA: true,
+    transB: true,
+    bias: true,
+    accumulate: true,
+  },
+  { name: 'narrow output (operands exchanged)', m: 1001, n: 10, k: 129 },
+  { name: 'batch of small matrices', m: 33, n: 41, k: 97, batch: 7 },
+  { name: 'batch of large matrices, accumulate', m: 65, n: 77, k: 150, batch: 3, accumulate: true },
+  { name: 'one B shared by a batch', m: 29, n: 53, k: 211, batch: 9, shareB: true },
+];
+
+/** Runs a case with `threads` threads on fresh copies of the same seeded data; returns the output bits. */
+async function run(c: Case, threads: number): Promise<Uint32Array> {
+  await setThreads(threads);
+  const rnd = lcg(c.m * 1000 + c.n);
+  const batch = c.batch ?? 1;
+  const sB = c.shareB ? 0 : c.k * c.n;
+  const a = block(batch * c.m * c.k, rnd);
+  const b = block(c.shareB ? c.k * c.n : batch * c.k * c.n, rnd);
+  const bias = block(c.n, rnd);
+  const out = block(batch * c.m * c.n, rnd);
+  const args: MatmulArgs = { ...c, a, b, out, batch, strideB: sB, bias: c.bias ? bias : undefined };
+  matmul(args);
+  const result = bits(out, batch * c.m * c.n);
+  for (const p of [a, b, bias, out]) heap().free(p);
+  return result;
+}
+
+describe('threads', () => {
+  it('kernelInfo reports the shared memory and the thread count setThreads asks for', async () => {
+    expect(kernelInfo().sharedMemory).toBe(true);
+    for (const n of [3, 1, 2]) {
+      await setThreads(n);
+      expect(kernelInfo().threads).toBe(n);
+    }
+  });
+
+  it('setThreads rejects counts that are not integers from 1 to MAX_THREADS', () => {
+    for (const bad of [0, -1, 1.5, Number.NaN, MAX_THREADS + 1])
+      expect(() => setThreads(bad)).toThrow(/^setThreads: n must be an integer from 1 to 64, got /);
+  });
+
+  for (const c of CASES) {
+    it(`matmul ${c.name} [${c.m}x${c.k}]·[${c.k}x${c.n}]: the same bits on 1, 2 and 3 threads`, async () => {
+      expect(c.m * c.n * c.k * (c.batch ?? 1)).toBeGreaterThanOrEqual(2 * MATMUL_MIN_MACS_PER_CHUNK);
+      const one = await run(c, 1);
+      const before = poolStats().jobs;
+      const two = await run(c, 2);
+      const three = await run(c, 3);
+      expect(poolStats().jobs).toBeGreaterThan(before); // the split path ran
+      expectSameBits(two, one, '2 threads');
+      expectSameBits(three, one, '3 threads');
+    });
+  }
+
+  it('worker threads take chunks (a call does not merely run on the calling thread)', async () => {
+    await setThreads(2);
+    const rnd = lcg(7);
+    const [m, n, k] = [256, 256, 256];
+    const a = block(m * k, rnd);
+    const b = block(k * n, rnd);
+    const out = heap().alloc(m * n * 4);
+    const before = poolStats().workerChunks;
+    // A worker woken late finds the chunks taken; over many calls it gets some.
+    for (let i = 0; i < 200 && poolStats().workerChunks === before; i++) matmul({ a, b, out, m, n, k });
+    expect(poolStats().workerChunks).toBeGreaterThan(before);
+    for (const p of [a, b, out]) heap().free(p);
+  });
+
+  it('small products stay on the calling thread', async () => {
+    await setThreads(2);
+    const rnd = lcg(3);
+    const a = block(16 * 16, rnd);
+    const out = heap().alloc(16 * 16 * 4);
+    const before = poolStats().jobs;
+    matmul({ a, b: a, out, m: 16, n: 16, k: 16 });
+    expect(poolStats().jobs).toBe(before);
+    for (const p of [a, out]) heap().free(p);
+  });
+
+  it('unary and unaryBackward over a large block: the same bits on 1 and 3 threads', async () => {
+    const n = 300_007;
+    const rnd = lcg(11);
+    const x = block(n, () => 4 * rnd());
+    const dy = block(n, rnd);
+    const y = heap().alloc(n * 4);
+    const dx = heap().alloc(n * 4);
+    const results: Uint32Array[][] = [];
+    for (const threads of [1, 3]) {
+      await setThreads(threads);
+      const before = poolStats().jobs;
+      unary('gelu', x, y, n);
+      unaryBackward('gelu', x, 0, dy, dx, n);
+      expect(poolStats().jobs - before).toBe(threads === 1 ? 0 : 2);
+      results.push([bits(y, n), bits(dx, n)]);
+    }
+    expectSameBits(results[1][0], results[0][0], 'gelu');
+    expectSameBits(results[1][1], results[0][1], 'gelu backward');
+    for (const p of [x, dy, y, dx]) heap().free(p);
+  });
+
+  it('a chunk that traps fails the call, on whichever thread it ran, and the pool keeps working', async () => {
+    await setThreads(2);
+    const n = 1 << 20;
+    // The wrappers never allow this: the second half of the range lies past the end of memory.
+    const x = heap().stats().heapBytes - 2 * n;
+    expect(() => parallelUnary('unary_f32', 0, [x, x], n, 0)).toThrow(
+      /out of bounds|failed on a worker thread/,
+    );
+    const rnd = lcg(9);
+    const y = block(n, rnd);
+    const want = bits(y, n).map((v) => v ^ 0x80000000); // neg flips the sign bit
+    expect(parallelUnary('unary_f32', 0, [y, y], n, 0)).toBe(true);
+    expectSameBits(bits(y, n), want, 'neg after a failed call');
+    heap().free(y);
+  });
+
+  it('workers compute on memory the main thread grew after they started', async () => {
+    await setThreads(2);
+    const rnd = lcg(5);
+    const [m, n, k] = [96, 96, 128];
+    const before = heap().stats().heapBytes;
+    // Reserve past the current end, so the operands live in pages added after the workers started.
+    const pad = heap().alloc(before);
+    const a = block(m * k, rnd);
+    const b = block(k * n, rnd);
+    const out = heap().alloc(m * n * 4);
+    expect(heap().stats().heapBytes).toBeGreaterThan(before);
+    expect(a).toBeGreaterThanOrEqual(before);
+    const jobs = poolStats().jobs;
+    matmul({ a, b, out, m, n, k });
+    expect(poolStats().jobs).toBe(jobs + 1);
+    const f = heap().f32();
+    for (const [i, j] of [
+      [0, 0],
+      [95, 95],
+      [50, 17],
+    ]) {
+      let s = 0;
+      for (let p = 0; p < k; p++) s += f[a / 4 + i * k + p] * f[b / 4 + p * n + j];
+      expect(f[out / 4 + i * n + j]).toBeCloseTo(s, 4);
+    }
+    for (const p of [pad, a, b, out]) heap().free(p);
+  });
+});
