@@ -2,14 +2,11 @@
 import { parseArgs } from 'node:util';
 
 /** Suites that run today, in the order a full run takes them (peak first: the others cite it). */
-export const SUITE_NAMES = ['peak', 'matmul', 'ops'] as const;
+export const SUITE_NAMES = ['peak', 'matmul', 'conv', 'ops', 'optim', 'train'] as const;
 export type SuiteName = (typeof SUITE_NAMES)[number];
 
 /** Suites the benchmark plan has but that wait on packages not built yet (one file each in src/suites/). */
 export const PLANNED_SUITES: Record<string, string> = {
-  conv: 'conv2d forward and backward on the CNN shapes (needs the conv kernels)',
-  optim: 'one step of each optimizer over 1M parameters (needs @asgrad/optim)',
-  train: 'MNIST MLP and CNN samples/s (needs @asgrad/nn and @asgrad/optim)',
   pytorch: 'the matmul and train cases in PyTorch CPU as a subprocess (needs nn/optim for train)',
 };
 
@@ -26,7 +23,10 @@ export const USAGE = `Usage: pnpm bench [suite...] [--quick] [--json FILE] [--ma
 Suites (default: all that run today):
   peak     the machine's wasm SIMD mul+add (and relaxed FMA) GFLOP/s, 1 thread and all threads
   matmul   square and MNIST-shaped A·B, A·Bᵀ, Aᵀ·B: asgrad vs TF.js wasm/cpu, jax-js, plain JS
+  conv     the CNN's conv2d forward, dx and dw: asgrad vs TF.js wasm/cpu, jax-js
   ops      per-op overhead of a 1, 1,000 and 100,000-element add
+  optim    one step of each optimizer over 1M parameters: asgrad vs TF.js wasm/cpu
+  train    MNIST MLP and CNN samples/s and peak RSS: asgrad vs TF.js model.fit, jax-js jit step
 Planned: ${Object.keys(PLANNED_SUITES).join(', ')}
 
 Options:

@@ -2,13 +2,19 @@
 // ../args.ts): write src/suites/<name>.ts exporting a `Suite`, register it here, and move its
 // name from PLANNED_SUITES to SUITE_NAMES.
 import type { SuiteName } from '../args.js';
+import { convSuite } from './conv.js';
 import { matmulSuite } from './matmul.js';
 import { opsSuite } from './ops.js';
+import { optimSuite } from './optim.js';
 import { peakSuite } from './peak.js';
+import { trainSuite } from './train.js';
 import type { Suite } from './types.js';
 
 export const SUITES: Record<SuiteName, Suite> = {
   peak: peakSuite,
   matmul: matmulSuite,
+  conv: convSuite,
   ops: opsSuite,
+  optim: optimSuite,
+  train: trainSuite,
 };

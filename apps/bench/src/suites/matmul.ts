@@ -1,11 +1,10 @@
 // `matmul`: GFLOP/s of C = op(A)·op(B) in the three forms backprop needs (A·B, A·Bᵀ, Aᵀ·B)
 // on square sizes and on the MNIST MLP's training shapes, for every peer, with asgrad also
 // shown as a fraction of the measured single-thread SIMD peak.
-import { kernelInfo } from '@asgrad/kernels';
 import type { MatmulSpec } from '../peers/types.js';
 import { SEED, uniform } from '../random.js';
 import type { CaseResult } from '../report.js';
-import { type Plan, runCase } from './common.js';
+import { asgradPeak, type Plan, runCase } from './common.js';
 import type { Suite } from './types.js';
 
 interface Shape {
@@ -42,11 +41,7 @@ export const matmulSuite: Suite = {
   title: 'matrix multiply, 1 thread (GFLOP/s)',
   async run(ctx) {
     const peers = await ctx.peers();
-    const peak = await ctx.peak();
-    // kernelInfo() needs loaded kernels; a failed load is already in the asgrad column.
-    const info = peers.find((p) => p.name === 'asgrad')?.loadError ? undefined : kernelInfo();
-    const relaxedPeak = info?.simd === 'relaxed' && peak.relaxed !== undefined;
-    const peakGflops = relaxedPeak ? peak.relaxed! : peak.simd128;
+    const { info, gflops: peakGflops, relaxed: relaxedPeak } = await asgradPeak(ctx, peers);
     const cases: CaseResult[] = [];
     const shapes = ctx.quick ? QUICK_SHAPES : FULL_SHAPES;
     let index = 0;

@@ -1,0 +1,88 @@
+// `conv`: GFLOP/s of the MNIST CNN's two convolutions in each pass training needs: forward,
+// the input gradient and the filter gradient, for asgrad, TF.js (wasm, cpu) and jax-js.
+import type { ConvPass, ConvSpec, Peer } from '../peers/types.js';
+import { SEED, uniform } from '../random.js';
+import type { CaseResult } from '../report.js';
+import { asgradPeak, type Plan, runCase } from './common.js';
+import type { Suite } from './types.js';
+
+export interface ConvShape {
+  label: string;
+  n: number;
+  cIn: number;
+  h: number;
+  w: number;
+  cOut: number;
+  k: number;
+}
+
+/** The CNN (conv 3×3 32 → pool → conv 3×3 64) at batch `n`. */
+export function cnnShapes(n: number): ConvShape[] {
+  return [
+    { label: `conv1 [${n},1,28,28]*[32,1,3,3]`, n, cIn: 1, h: 28, w: 28, cOut: 32, k: 3 },
+    { label: `conv2 [${n},32,13,13]*[64,32,3,3]`, n, cIn: 32, h: 13, w: 13, cOut: 64, k: 3 },
+  ];
+}
+
+const PASSES: { pass: ConvPass; label: string }[] = [
+  { pass: 'forward', label: 'forward' },
+  { pass: 'backwardInput', label: 'dx' },
+  { pass: 'backwardWeight', label: 'dw' },
+];
+
+/** Multiply-adds ×2 of one pass; the three passes do the same arithmetic. */
+export function convFlops(s: ConvShape): number {
+  return 2 * s.n * s.cOut * (s.h - s.k + 1) * (s.w - s.k + 1) * s.cIn * s.k * s.k;
+}
+
+export const convSuite: Suite = {
+  name: 'conv',
+  title: 'conv2d forward and backward on the CNN shapes, 1 thread (GFLOP/s)',
+  async run(ctx) {
+    const peers = (await ctx.peers()).filter((p) => p.name !== 'plain-js');
+    const peak = await asgradPeak(ctx, peers);
+    // jax-js needs seconds per call at batch 128 (and a compile per case): quick mode keeps
+    // only the second layer at batch 4.
+    const shapes = ctx.quick ? cnnShapes(4).slice(1) : cnnShapes(128);
+    const cases: CaseResult[] = [];
+    let seed = SEED + 3000;
+    for (const shape of shapes) {
+      const oh = shape.h - shape.k + 1;
+      const ow = shape.w - shape.k + 1;
+      const x = uniform(shape.n * shape.cIn * shape.h * shape.w, seed++);
+      const weight = uniform(shape.cOut * shape.cIn * shape.k * shape.k, seed++);
+      const dy = uniform(shape.n * shape.cOut * oh * ow, seed++);
+      for (const { pass, label } of PASSES) {
+        const spec: ConvSpec = { pass, ...shape, x, weight, dy };
+        const name = `${shape.label} ${label}`;
+        ctx.log(`conv ${name}`);
+        const plan = (p: Peer): Plan => {
+          const f = p.conv2d;
+          return f ? { prepare: () => f(spec) } : { skip: 'no conv2d' };
+        };
+        cases.push({
+          name,
+          params: { n: shape.n, cIn: shape.cIn, h: shape.h, w: shape.w, cOut: shape.cOut, k: shape.k, pass },
+          flops: convFlops(shape),
+          cells: await runCase(ctx, peers, plan, 'asgrad', 1e-4),
+        });
+      }
+    }
+    return {
+      suite: 'conv',
+      title: this.title,
+      unit: 'GFLOP/s',
+      peers: peers.map((p) => p.name),
+      baseline: 'asgrad',
+      peakGflops: peak.gflops,
+      notes: [
+        'Stride 1, no padding, no bias. forward: y = conv(x, w); dx: the input gradient from dy; dw: the filter gradient from x and dy (the first layer needs no dx in training; it is timed anyway). GFLOP/s = 2·n·cOut·oh·ow·cIn·k² / time, the same for all three passes.',
+        `asgrad: the kernels directly (\`conv2d\`, \`conv2dBackwardInput\`, \`conv2dBackwardWeight\` from @asgrad/kernels: im2col + the GEMM) on heap pointers, outputs preallocated; @asgrad/autograd's \`conv2d\` calls the same three. ${peak.info?.simd ?? 'unknown'} build, 1 thread; % of peak against ${peak.gflops.toFixed(1)} GFLOP/s.`,
+        'TF.js: its own layouts (NHWC input, HWIO filter; converted before timing). forward `tf.conv2d`; dx `tf.conv2dTranspose` (kernel Conv2DBackpropInput); dw the kernel `tf.grad` runs, Conv2DBackpropFilter, through `tf.engine().runKernel` (tfjs-core exports no op for it). The wasm backend does not register Conv2DBackpropFilter, which is why it cannot train a CNN.',
+        'jax-js: NCHW/OIHW as asgrad, each pass under `jit`: forward `lax.conv`; dx `lax.convTranspose(dy, w, …, { transposeKernel: true })`; dw `grad` of Σ conv(x, w)·dy with respect to w (jax-js has no filter-gradient op).',
+        'Outputs are compared in PyTorch layouts; ≠ marks a maximum error above 1e-4 of the largest value.',
+      ],
+      cases,
+    };
+  },
+};
