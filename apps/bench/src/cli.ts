@@ -57,7 +57,8 @@ async function main(argv: string[]): Promise<number> {
   const suites = [];
   for (const name of opts.suites) {
     log(`suite ${name}`);
-    suites.push(await SUITES[name].run(ctx));
+    const result = await SUITES[name].run(ctx);
+    suites.push(...(Array.isArray(result) ? result : [result]));
   }
   const report: Report = {
     tool: 'asgrad-bench',

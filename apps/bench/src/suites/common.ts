@@ -46,7 +46,12 @@ export async function runCase(
       }
     }
     const ref = ready.find((r) => r.peer.name === reference) ?? ready[0];
-    const timed: Timed[] = ready.map((r) => ({ peer: r.peer.name, run: r.prep.run, enter: r.prep.enter }));
+    const timed: Timed[] = ready.map((r) => ({
+      peer: r.peer.name,
+      run: r.prep.run,
+      enter: r.prep.enter,
+      measureRound: r.prep.measureRound,
+    }));
     const outcomes = await timeInterleaved(timed, ctx.timing);
     for (const r of ready) {
       const o = outcomes.get(r.peer.name)!;

@@ -2,7 +2,7 @@
 // the input gradient and the filter gradient, for asgrad, TF.js (wasm, cpu) and jax-js.
 import type { ConvPass, ConvSpec, Peer } from '../peers/types.js';
 import { SEED, uniform } from '../random.js';
-import type { CaseResult } from '../report.js';
+import { type CaseResult, fmt } from '../report.js';
 import { asgradPeak, type Plan, runCase } from './common.js';
 import type { Suite } from './types.js';
 
@@ -30,6 +30,9 @@ const PASSES: { pass: ConvPass; label: string }[] = [
   { pass: 'backwardWeight', label: 'dw' },
 ];
 
+/** A peer whose earlier rate predicts a longer call than this (seconds) sits the case out. */
+const MAX_CALL_SECONDS = 20;
+
 /** Multiply-adds ×2 of one pass; the three passes do the same arithmetic. */
 export function convFlops(s: ConvShape): number {
   return 2 * s.n * s.cOut * (s.h - s.k + 1) * (s.w - s.k + 1) * s.cIn * s.k * s.k;
@@ -41,10 +44,11 @@ export const convSuite: Suite = {
   async run(ctx) {
     const peers = (await ctx.peers()).filter((p) => p.name !== 'plain-js');
     const peak = await asgradPeak(ctx, peers);
-    // jax-js needs seconds per call at batch 128 (and a compile per case): quick mode keeps
-    // only the second layer at batch 4.
-    const shapes = ctx.quick ? cnnShapes(4).slice(1) : cnnShapes(128);
+    // jax-js and TF.js cpu need seconds per call at batch 128: quick mode keeps the first layer at batch 2.
+    const shapes = ctx.quick ? cnnShapes(2).slice(0, 1) : cnnShapes(128);
     const cases: CaseResult[] = [];
+    // GFLOP/s each peer showed on each pass so far, to skip calls that would take minutes.
+    const rates = new Map<string, number>();
     let seed = SEED + 3000;
     for (const shape of shapes) {
       const oh = shape.h - shape.k + 1;
@@ -56,16 +60,27 @@ export const convSuite: Suite = {
         const spec: ConvSpec = { pass, ...shape, x, weight, dy };
         const name = `${shape.label} ${label}`;
         ctx.log(`conv ${name}`);
+        const flops = convFlops(shape);
         const plan = (p: Peer): Plan => {
           const f = p.conv2d;
-          return f ? { prepare: () => f(spec) } : { skip: 'no conv2d' };
+          if (!f) return { skip: 'no conv2d' };
+          const rate = rates.get(`${p.name} ${pass}`);
+          const estimate = rate === undefined ? 0 : flops / rate / 1e9;
+          if (estimate > MAX_CALL_SECONDS)
+            return {
+              skip: `at the ${fmt(rate!)} GFLOP/s it showed on this pass above, one call would take about ${Math.round(estimate)} s`,
+            };
+          return { prepare: () => f(spec) };
         };
-        cases.push({
+        const c: CaseResult = {
           name,
           params: { n: shape.n, cIn: shape.cIn, h: shape.h, w: shape.w, cOut: shape.cOut, k: shape.k, pass },
-          flops: convFlops(shape),
+          flops,
           cells: await runCase(ctx, peers, plan, 'asgrad', 1e-4),
-        });
+        };
+        for (const cell of c.cells)
+          if (cell.status === 'ok') rates.set(`${cell.peer} ${pass}`, flops / cell.seconds.median / 1e9);
+        cases.push(c);
       }
     }
     return {

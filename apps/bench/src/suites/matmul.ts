@@ -7,17 +7,17 @@ import type { CaseResult } from '../report.js';
 import { asgradPeak, type Plan, runCase } from './common.js';
 import type { Suite } from './types.js';
 
-interface Shape {
+export interface Shape {
   label: string;
   m: number;
   k: number;
   n: number;
 }
 
-const square = (n: number): Shape => ({ label: `${n}³`, m: n, k: n, n });
+export const square = (n: number): Shape => ({ label: `${n}³`, m: n, k: n, n });
 
 /** The MNIST MLP (784-128-10, batch 128, y = x·W): forward, both backward products, layer 2. */
-const MNIST: Shape[] = [
+export const MNIST: Shape[] = [
   { label: 'MNIST X·W 128×784·784×128', m: 128, k: 784, n: 128 },
   { label: 'MNIST dX 128×128·128×784', m: 128, k: 128, n: 784 },
   { label: 'MNIST dW 784×128·128×128', m: 784, k: 128, n: 128 },
@@ -27,7 +27,7 @@ const MNIST: Shape[] = [
 const FULL_SHAPES = [...[64, 128, 256, 512, 1024].map(square), ...MNIST];
 const QUICK_SHAPES = [square(64), MNIST[0]];
 
-const FORMS = [
+export const FORMS = [
   { label: 'A·B', transA: false, transB: false },
   { label: 'A·Bᵀ', transA: false, transB: true },
   { label: 'Aᵀ·B', transA: true, transB: false },

@@ -55,8 +55,8 @@ export interface TrainDetail {
   maxRss?: number;
 }
 
-type InitReply = { ok: true; library: { name: string; version: string; build: string }; rss: number };
-type RoundReply = { ok: true; seconds: number; loss: number; rss: number };
+type InitReply = { library: { name: string; version: string; build: string }; rss: number };
+type RoundReply = { seconds: number; loss: number; rss: number };
 
 interface Live {
   peer: TrainPeer;

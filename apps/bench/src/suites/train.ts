@@ -87,9 +87,9 @@ function writeTrainData(plans: TrainPlan[]): { file: string; remove: () => void 
   return { file, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Runs every plan's case with these peers; also returns the detail table. */
-export async function trainCases(ctx: BenchContext, peers: TrainPeer[]) {
-  const plans = trainPlans(ctx.quick);
+/** Runs the plans' cases (all of them unless `models` says which) with these peers; also returns the detail table. */
+export async function trainCases(ctx: BenchContext, peers: TrainPeer[], models?: ModelName[]) {
+  const plans = trainPlans(ctx.quick).filter((p) => !models || models.includes(p.model));
   const data = writeTrainData(plans);
   const cases = [];
   const rows: string[][] = [];

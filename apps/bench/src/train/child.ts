@@ -5,8 +5,6 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseReply, type Reply, type Request } from './spec.js';
 
-type Ok<R> = Extract<R, { ok: true }>;
-
 export class Child {
   private readonly pending: { resolve: (r: Reply) => void; reject: (e: Error) => void }[] = [];
   private stderr = '';
@@ -35,22 +33,25 @@ export class Child {
     return `child process ${this.exit}${last ? `: ${last.slice(0, 200)}` : ''}`;
   }
 
-  /** Sends one request; resolves with the reply, rejects with the child's error or death. */
-  request<R extends Reply = Reply>(req: Request): Promise<Ok<R>> {
+  /**
+   * Sends one request (a {@link Request}, or one of the Python child's matmul requests);
+   * resolves with the reply, rejects with the child's error or death.
+   */
+  request<R>(req: Request | { cmd: string; [k: string]: unknown }): Promise<R> {
     if (this.exit) return Promise.reject(new Error(this.deathMessage()));
     return new Promise<Reply>((resolve, reject) => {
       this.pending.push({ resolve, reject });
       this.proc.stdin!.write(`${JSON.stringify(req)}\n`);
     }).then((r) => {
       if (!r.ok) throw new Error(r.error);
-      return r as Ok<R>;
+      return r as R;
     });
   }
 
   /** Asks for the peak RSS and lets the child exit; kills it if that fails. */
   async finish(): Promise<number | undefined> {
     try {
-      return (await this.request<{ ok: true; maxRss: number }>({ cmd: 'finish' })).maxRss;
+      return (await this.request<{ maxRss: number }>({ cmd: 'finish' })).maxRss;
     } catch {
       return undefined;
     } finally {

@@ -107,11 +107,8 @@ export interface TrainRound {
 
 export type Request = TrainInit | TrainRound | { cmd: 'finish' };
 
-export type Reply =
-  | { ok: true; library: { name: string; version: string; build: string }; rss: number }
-  | { ok: true; seconds: number; loss: number; rss: number }
-  | { ok: true; maxRss: number }
-  | { ok: false; error: string };
+/** A reply: `ok` with the request's fields (see the callers), or the error. */
+export type Reply = ({ ok: true } & Record<string, unknown>) | { ok: false; error: string };
 
 /** Prefix of every reply line on a child's stdout. */
 export const REPLY_MARK = '@@bench ';
