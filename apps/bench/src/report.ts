@@ -68,6 +68,8 @@ export interface Machine {
   v8: string;
   /** Whether this runtime validates relaxed-SIMD modules. */
   relaxedSimd: boolean;
+  /** 1/5/15-minute load averages when the run started and ended (other work on the machine skews timings). */
+  loadAverage?: { start: number[]; end: number[] };
 }
 
 export interface Library {
@@ -230,6 +232,13 @@ export function renderMarkdown(report: Report): string {
     `Machine: ${m.cpu}, ${m.cores} logical cores, ${fmt(m.memoryGiB)} GiB; ${m.os}; Node ${m.node} (V8 ${m.v8}); ` +
       `relaxed-SIMD ${m.relaxedSimd ? 'accepted' : 'not accepted'} by this runtime`,
   ];
+  if (m.loadAverage) {
+    const la = (xs: number[]) => xs.map((x) => x.toFixed(1)).join(' / ');
+    out.push(
+      '',
+      `Load average (1 / 5 / 15 min): ${la(m.loadAverage.start)} at the start, ${la(m.loadAverage.end)} at the end (${m.cores} cores; other processes slow the figures, and interleaving spreads that over all peers).`,
+    );
+  }
   if (report.libraries.length > 0) {
     out.push(
       '',

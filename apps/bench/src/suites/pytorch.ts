@@ -1,53 +1,36 @@
 // `pytorch` (optional): the distance to native code. The train cases and the MNIST / square
 // matmuls in PyTorch CPU on 1 and all threads, in a Python child (python/bench.py), beside
 // asgrad in the same run. Runs only where Debian's /usr/bin/python3 can import torch.
-import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { errorText } from '../harness.js';
 import { torchMatmulPeers } from '../peers/torch.js';
 import type { MatmulSpec, Peer } from '../peers/types.js';
 import { SEED, uniform } from '../random.js';
 import type { CaseResult, SuiteResult } from '../report.js';
-import { PYTHON, spawnPythonChild } from '../train/child.js';
+import { type Child, PYTHON, spawnPythonChild } from '../train/child.js';
 import { type Plan, runCase } from './common.js';
 import { FORMS, MNIST, type Shape, square } from './matmul.js';
 import { asgradPeers, trainCases } from './train.js';
 import type { TrainPeer } from './train-runner.js';
 import type { BenchContext, Suite } from './types.js';
 
-/** Whether PyTorch can be imported, or why not. */
-export function torchStatus(): { ok: true } | { ok: false; reason: string } {
-  const r = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8', timeout: 60_000 });
-  if (r.error) return { ok: false, reason: `${PYTHON} did not run: ${r.error.message}` };
-  if (r.status !== 0) {
-    const last = r.stderr.trim().split('\n').slice(-1)[0] ?? '';
-    return { ok: false, reason: `${PYTHON} -c "import torch" failed (${last})` };
-  }
-  return { ok: true };
-}
-
 const TITLE_TRAIN = 'PyTorch CPU: MNIST training throughput (samples/s)';
 const TITLE_MATMUL = 'PyTorch CPU: matrix multiply (GFLOP/s)';
 
-async function matmulSection(ctx: BenchContext, threads: number[]): Promise<SuiteResult> {
+type TorchLibrary = { name: string; version: string; build: string };
+
+async function matmulSection(
+  ctx: BenchContext,
+  child: Child,
+  library: TorchLibrary,
+  threads: number[],
+): Promise<SuiteResult> {
   const asgrad = (await ctx.peers()).find((p) => p.name === 'asgrad')!;
-  const child = spawnPythonChild();
-  const notes: string[] = [];
-  let peers: Peer[] = [asgrad];
-  let cleanup = () => {};
-  try {
-    const { library } = await child.request<{ library: { name: string; version: string; build: string } }>({
-      cmd: 'hello',
-    });
-    const t = torchMatmulPeers(child, library, threads);
-    peers = [asgrad, ...t.peers];
-    cleanup = t.cleanup;
-    notes.push(
-      `PyTorch: ${library.name} ${library.version} (${library.build}), \`torch.matmul(a, b, out=c)\` on transposed views for the Aᵀ / Bᵀ forms; it times itself in its own process (batches of calls, median over a round of the same length as asgrad's), inputs from the same seed through a file; its result is checked against asgrad's.`,
-    );
-  } catch (e) {
-    notes.push(`PyTorch's child failed: ${errorText(e)}`);
-  }
+  const torch = torchMatmulPeers(child, library, threads);
+  const peers: Peer[] = [asgrad, ...torch.peers];
+  const notes = [
+    `PyTorch: ${library.name} ${library.version} (${library.build}), \`torch.matmul(a, b, out=c)\` on transposed views for the Aᵀ / Bᵀ forms; it times itself in its own process (batches of calls, median over a round as long as asgrad's), inputs from the same seed through a file; its result is checked against asgrad's.`,
+  ];
   const shapes: Shape[] = ctx.quick ? [MNIST[0]] : [...[128, 512, 1024].map(square), ...MNIST];
   const cases: CaseResult[] = [];
   let seed = SEED + 5000;
@@ -81,8 +64,7 @@ async function matmulSection(ctx: BenchContext, threads: number[]): Promise<Suit
       }
     }
   } finally {
-    await child.finish();
-    cleanup();
+    torch.cleanup();
   }
   notes.push('asgrad: `matmul(args)` from @asgrad/kernels on 1 thread, as in the matmul suite.');
   return {
@@ -100,17 +82,21 @@ export const pytorchSuite: Suite = {
   name: 'pytorch',
   title: TITLE_TRAIN,
   async run(ctx) {
-    const status = torchStatus();
-    if (!status.ok) {
-      ctx.log(`pytorch: skipped (${status.reason})`);
+    // The matmul child doubles as the probe: it imports torch first thing.
+    const child = spawnPythonChild();
+    let library: TorchLibrary;
+    try {
+      library = (await child.request<{ library: TorchLibrary }>({ cmd: 'hello' })).library;
+    } catch (e) {
+      child.kill();
+      const reason = `${PYTHON} could not run python/bench.py with PyTorch (${errorText(e)})`;
+      ctx.log(`pytorch: skipped: ${reason}`);
       return {
         suite: 'pytorch',
         title: TITLE_TRAIN,
         unit: 'samples/s',
         peers: [],
-        notes: [
-          `Skipped: ${status.reason}. Install it with \`apt-get install python3-torch\` (Debian) to include PyTorch.`,
-        ],
+        notes: [`Skipped: ${reason}. On Debian, \`apt-get install python3-torch\` provides it.`],
         cases: [],
       };
     }
@@ -123,6 +109,12 @@ export const pytorchSuite: Suite = {
         (t): TrainPeer => ({ name: `torch-${t}t`, library: 'torch', threads: t, spawn: spawnPythonChild }),
       ),
     ];
+    let matmul: SuiteResult;
+    try {
+      matmul = await matmulSection(ctx, child, library, threads);
+    } finally {
+      await child.finish();
+    }
     const { cases, table } = await trainCases(ctx, peers, ctx.quick ? ['mlp'] : undefined);
     const train: SuiteResult = {
       suite: 'pytorch-train',
@@ -137,6 +129,6 @@ export const pytorchSuite: Suite = {
       cases,
       tables: [table],
     };
-    return [train, await matmulSection(ctx, threads)];
+    return [train, matmul];
   },
 };

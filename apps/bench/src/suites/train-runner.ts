@@ -38,6 +38,8 @@ export interface TrainPlan {
   reps: number;
   /** Timed rounds per peer stop at this many seconds (at least one round runs). */
   budgetSeconds: number;
+  /** A peer whose first step takes longer than this (seconds) is not timed further; its cell says how slow it was. */
+  maxStepSeconds: number;
   /** Relative difference of the warm-up loss from the reference peer's that marks ≠ (none: no check). */
   lossTolerance?: number;
 }
@@ -124,16 +126,28 @@ export async function runTraining(
       }
     }),
   );
-  // Warm-up, one child at a time; the same steps from the same weights for every peer.
+  // Warm-up, one child at a time; the same steps from the same weights for every peer. The
+  // first step (compiles, first allocations) alone decides whether a peer is too slow to time;
+  // the other warm-up steps give the step time that sizes its rounds.
+  const round = (l: Live, steps: number) => l.child.request<RoundReply>({ cmd: 'round', steps });
   for (const l of [...live]) {
     ctx.log(`train ${plan.model}: warm-up ${l.peer.name} (${plan.warmupSteps} steps)`);
     try {
-      const r = await l.child.request<RoundReply>({
-        cmd: 'round',
-        steps: plan.warmupSteps,
-      });
-      l.detail.warmupLoss = r.loss;
-      const step = r.seconds / plan.warmupSteps;
+      const first = await round(l, 1);
+      if (first.seconds > plan.maxStepSeconds) {
+        const rate = plan.batch / first.seconds;
+        fail(
+          l,
+          `its first step took ${first.seconds.toFixed(0)} s (≈ ${rate.toPrecision(2)} samples/s), over this run's ${plan.maxStepSeconds} s limit`,
+          'too slow to time',
+        );
+        continue;
+      }
+      const rest = plan.warmupSteps > 1 ? await round(l, plan.warmupSteps - 1) : undefined;
+      l.detail.warmupLoss = rest
+        ? (first.loss + rest.loss * (plan.warmupSteps - 1)) / plan.warmupSteps
+        : first.loss;
+      const step = rest ? rest.seconds / (plan.warmupSteps - 1) : first.seconds;
       l.steps = stepsPerRound(step, plan.roundSeconds, plan.maxSteps);
       l.rounds = roundsWithin(step * l.steps, plan.budgetSeconds, plan.reps);
       l.detail.steps = l.steps;
