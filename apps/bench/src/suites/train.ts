@@ -83,10 +83,10 @@ export function trainPeers(quick: boolean, threads: number): TrainPeer[] {
   // Quick mode keeps every code path but the slowest children: tfjs-cpu runs the same
   // trainer as tfjs-wasm, and jax-js's CNN step takes tens of seconds (with its compile).
   const cpuSkip = () =>
-    quick ? 'skipped in --quick (the same trainer as tfjs-wasm, on a slower backend)' : undefined;
+    quick ? 'in --quick (the same trainer as tfjs-wasm, on a slower backend)' : undefined;
   const jaxSkip = (model: ModelName) =>
     quick && model === 'cnn'
-      ? 'skipped in --quick: its first CNN step (jit compile) takes tens of seconds'
+      ? 'in --quick: its first CNN step (jit compile) takes tens of seconds'
       : undefined;
   return [
     ...asgradPeers(threads),
