@@ -90,7 +90,7 @@ function register(t: Tensor): void {
   }
 }
 
-export function track(t: Tensor, storage: Storage, scoped: boolean): void {
+export function track(t: Tensor, scoped: boolean): void {
   liveTensors++;
   const top = scoped ? scopes[scopes.length - 1] : undefined;
   if (top) top.tensors.add(t);

@@ -1,7 +1,7 @@
 // The Tensor: a shape, a dtype and a reference-counted block of kernel memory, plus the
 // graph node that made it. Its methods are thin: each op lives in ops/<family>.ts with its
 // forward and backward side by side.
-import { heap } from '@asgrad/kernels';
+import { copy32, heap } from '@asgrad/kernels';
 import { type BackwardOptions, type Node, runBackward } from './graph.js';
 import { keep, type Storage, track, untrack } from './memory.js';
 import * as ew from './ops/elementwise.js';
@@ -37,7 +37,7 @@ export class Tensor {
     this.shape = Object.freeze([...shape]);
     this.dtype = dtype;
     this.size = numel(shape);
-    track(this, storage, scoped);
+    track(this, scoped);
   }
 
   /** Byte offset of the contiguous data in the kernel heap. Throws if disposed. */
@@ -177,6 +177,21 @@ export class Tensor {
 
   toString(): string {
     return `Tensor(${fmt(this.shape)}, ${this.dtype}${this.requiresGrad ? ', requiresGrad' : ''})`;
+  }
+
+  /**
+   * Copies `src`'s values into this tensor's memory in place (same shape and dtype), outside the
+   * graph — how parameters are loaded and updated. A tensor a recorded graph saved for backward
+   * must not be overwritten before that backward runs.
+   */
+  copyFrom(src: Tensor): this {
+    if (src.shape.join() !== this.shape.join() || src.dtype !== this.dtype) {
+      throw new Error(
+        `copyFrom: source ${fmt(src.shape)} ${src.dtype} does not match ${fmt(this.shape)} ${this.dtype}`,
+      );
+    }
+    if (this.size > 0 && src.ptr !== this.ptr) copy32(src.ptr, this.ptr, this.size);
+    return this;
   }
 
   // ---- graph ----

@@ -81,11 +81,13 @@ export function gatherRows<T extends SampleArray>(
   order: Int32Array,
   start = 0,
   end = order.length,
+  into?: T,
 ): T {
   const count = end - start;
-  const out = (src instanceof Float32Array
-    ? new Float32Array(count * sampleSize)
-    : new Int32Array(count * sampleSize)) as unknown as T;
+  const out = (into?.subarray(0, count * sampleSize) ??
+    (src instanceof Float32Array
+      ? new Float32Array(count * sampleSize)
+      : new Int32Array(count * sampleSize))) as T;
   if (sampleSize === 1) {
     for (let k = 0; k < count; k++) out[k] = src[order[start + k]];
     return out;
@@ -216,16 +218,31 @@ export class DataLoader implements Iterable<TensorBatch> {
 
   /** One epoch of batches as plain arrays; runs and advances `epoch` exactly as `for..of` does. */
   *arrays(): Generator<ArrayBatch, void, undefined> {
+    yield* this.gather(false);
+  }
+
+  // Tensor batches are copied into wasm memory right away, so they gather into two reused
+  // buffers: fresh 400 KB arrays per batch cost more (page faults) than the copy itself.
+  private xBuf?: SampleArray;
+  private yBuf?: SampleArray;
+
+  private *gather(reuse: boolean): Generator<ArrayBatch, void, undefined> {
     const order = this.order();
     const { x, y } = this.data;
+    if (reuse) {
+      const make = (a: SampleArray, n: number) =>
+        a instanceof Float32Array ? new Float32Array(n) : new Int32Array(n);
+      this.xBuf ??= make(x, this.batchSize * this.xSize);
+      this.yBuf ??= make(y, this.batchSize * this.ySize);
+    }
     try {
       for (let b = 0; b < this.length; b++) {
         const start = b * this.batchSize;
         const end = Math.min(start + this.batchSize, this.n);
         const size = end - start;
         yield {
-          x: gatherRows(x, this.xSize, order, start, end),
-          y: gatherRows(y, this.ySize, order, start, end),
+          x: gatherRows(x, this.xSize, order, start, end, reuse ? this.xBuf : undefined),
+          y: gatherRows(y, this.ySize, order, start, end, reuse ? this.yBuf : undefined),
           xShape: [size, ...this.sampleShape],
           yShape: this.ySize === 1 ? [size] : [size, this.ySize],
           indices: order.slice(start, end),
@@ -236,18 +253,32 @@ export class DataLoader implements Iterable<TensorBatch> {
     }
   }
 
-  /** One epoch of `{ x, y }` tensor batches. */
+  /**
+   * One epoch of `{ x, y }` tensor batches. The loader owns them: a batch is freed when the next
+   * one is produced (and the last when the loop ends), so a training loop needs no dispose calls;
+   * `clone()` a batch to keep it longer.
+   */
   *[Symbol.iterator](): Generator<TensorBatch, void, undefined> {
-    for (const batch of this.arrays()) {
-      const bx = tensor(batch.x, { shape: batch.xShape, dtype: dtypeOf(batch.x) });
-      let by: BatchTensor;
-      try {
-        by = tensor(batch.y, { shape: batch.yShape, dtype: dtypeOf(batch.y) });
-      } catch (err) {
-        bx.dispose();
-        throw err;
+    let last: TensorBatch | undefined;
+    try {
+      for (const batch of this.gather(true)) {
+        last?.x.dispose();
+        last?.y.dispose();
+        last = undefined;
+        const bx = tensor(batch.x, { shape: batch.xShape, dtype: dtypeOf(batch.x) });
+        let by: BatchTensor;
+        try {
+          by = tensor(batch.y, { shape: batch.yShape, dtype: dtypeOf(batch.y) });
+        } catch (err) {
+          bx.dispose();
+          throw err;
+        }
+        last = { x: bx, y: by };
+        yield last;
       }
-      yield { x: bx, y: by };
+    } finally {
+      last?.x.dispose();
+      last?.y.dispose();
     }
   }
 }

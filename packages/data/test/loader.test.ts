@@ -213,8 +213,6 @@ describe('DataLoader tensor batches', () => {
       expect(y.dtype).toBe('int32');
       expect(x.dataSync()).toEqual(expected[k].x);
       expect(y.dataSync()).toEqual(expected[k].y);
-      x.dispose();
-      y.dispose();
       k++;
     }
     expect(k).toBe(3);
@@ -224,5 +222,25 @@ describe('DataLoader tensor batches', () => {
       [1, 1, 2, 2],
     ]);
     expect(loader.epoch).toBe(1);
+  });
+
+  it('owns its batches: each is freed when the next is produced, the last when the loop ends', async () => {
+    const { memoryInfo } = await import('@asgrad/autograd');
+    const loader = new DataLoader(dataset(7, 4, [2, 2]), { batchSize: 2 });
+    const before = memoryInfo().tensors;
+    const seen: { x: { isDisposed: boolean } }[] = [];
+    for (const b of loader) {
+      expect(memoryInfo().tensors).toBe(before + 2); // only the current batch is alive
+      seen.push(b);
+    }
+    expect(seen.every((b) => b.x.isDisposed)).toBe(true);
+    expect(memoryInfo().tensors).toBe(before);
+    for (const b of loader) {
+      const kept = b.x.clone();
+      expect(kept.isDisposed).toBe(false);
+      kept.dispose();
+      break; // breaking out frees the current batch too
+    }
+    expect(memoryInfo().tensors).toBe(before);
   });
 });

