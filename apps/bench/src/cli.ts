@@ -2,6 +2,7 @@
 // pnpm bench [suite...] [--quick] [--json FILE] [--markdown FILE]
 // Prints the Markdown report on stdout, progress on stderr.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { type CliOptions, parseCliArgs, USAGE } from './args.js';
 import { createContext } from './context.js';
@@ -50,6 +51,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const relaxed = relaxedSupported();
+  const loadAtStart = os.loadavg();
   const started = performance.now();
   const log = (m: string) =>
     process.stderr.write(`bench [${((performance.now() - started) / 1000).toFixed(1)} s] ${m}\n`);
@@ -57,7 +59,8 @@ async function main(argv: string[]): Promise<number> {
   const suites = [];
   for (const name of opts.suites) {
     log(`suite ${name}`);
-    suites.push(await SUITES[name].run(ctx));
+    const result = await SUITES[name].run(ctx);
+    suites.push(...(Array.isArray(result) ? result : [result]));
   }
   const report: Report = {
     tool: 'asgrad-bench',
@@ -66,7 +69,7 @@ async function main(argv: string[]): Promise<number> {
     quick: opts.quick,
     seed: SEED,
     method: method(opts, ctx.timing.reps, ctx.timing.minMs),
-    machine: machineInfo(relaxed),
+    machine: { ...machineInfo(relaxed), loadAverage: { start: loadAtStart, end: os.loadavg() } },
     libraries: (ctx.loadedPeers() ?? []).map((p) => p.library),
     suites,
   };

@@ -51,6 +51,11 @@ export function batchSize(perCall: number): number {
 export interface Timed {
   peer: string;
   run: () => unknown;
+  /**
+   * For a peer in another process that times itself: one round of at least `minMs`, resolving
+   * to its median seconds per call. Used instead of timing `run` here.
+   */
+  measureRound?: (minMs: number) => Promise<number>;
   /** Called before each of this peer's rounds (e.g. to make its TF.js backend current). */
   enter?: () => Promise<void>;
 }
@@ -85,6 +90,7 @@ async function timeOnce(run: () => unknown): Promise<number> {
 
 async function warmup(t: Timed, opts: TimingOptions): Promise<number> {
   await t.enter?.();
+  if (t.measureRound) return t.measureRound(opts.warmupMs);
   const start = performance.now();
   let calls = 0;
   let last = 0;
@@ -115,6 +121,10 @@ export async function timeInterleaved(entries: Timed[], opts: TimingOptions): Pr
       if (out.has(e.t.peer)) continue;
       try {
         await e.t.enter?.();
+        if (e.t.measureRound) {
+          e.rounds.push(await e.t.measureRound(opts.minMs));
+          continue;
+        }
         if (e.long) {
           e.rounds.push(await timeOnce(e.t.run));
           continue;

@@ -29,14 +29,16 @@ export interface CaseResult {
   params: Record<string, number | string | boolean>;
   /** Floating-point operations per call; when set, cells are shown as GFLOP/s. */
   flops?: number;
+  /** Samples per call (a training step's batch), for suites in samples/s. */
+  samples?: number;
   cells: Cell[];
 }
 
 export interface SuiteResult {
   suite: string;
   title: string;
-  /** How cells are shown: GFLOP/s (needs `flops`) or microseconds per call. */
-  unit: 'GFLOP/s' | 'µs';
+  /** How cells are shown: GFLOP/s (needs `flops`), samples/s (needs `samples`) or microseconds per call. */
+  unit: 'GFLOP/s' | 'samples/s' | 'µs';
   /** Column order. */
   peers: string[];
   /** The peer ratios are taken against (asgrad speed / peer speed); none for `peak`. */
@@ -47,6 +49,14 @@ export interface SuiteResult {
   caveat?: string;
   notes: string[];
   cases: CaseResult[];
+  /** Further tables shown after the notes (e.g. memory and loss per peer). */
+  tables?: ExtraTable[];
+}
+
+export interface ExtraTable {
+  title: string;
+  header: string[];
+  rows: string[][];
 }
 
 export interface Machine {
@@ -58,6 +68,8 @@ export interface Machine {
   v8: string;
   /** Whether this runtime validates relaxed-SIMD modules. */
   relaxedSimd: boolean;
+  /** 1/5/15-minute load averages when the run started and ended (other work on the machine skews timings). */
+  loadAverage?: { start: number[]; end: number[] };
 }
 
 export interface Library {
@@ -79,9 +91,11 @@ export interface Report {
   suites: SuiteResult[];
 }
 
-/** Value shown for a timed cell: GFLOP/s (higher is better) or µs per call (lower is better). */
+/** Value shown for a timed cell: GFLOP/s or samples/s (higher is better), or µs per call (lower is better). */
 export function cellValue(suite: SuiteResult, c: CaseResult, seconds: number): number {
-  return suite.unit === 'GFLOP/s' ? (c.flops ?? 0) / seconds / 1e9 : seconds * 1e6;
+  if (suite.unit === 'GFLOP/s') return (c.flops ?? 0) / seconds / 1e9;
+  if (suite.unit === 'samples/s') return (c.samples ?? 0) / seconds;
+  return seconds * 1e6;
 }
 
 /** asgrad speed / peer speed from the medians; > 1 means asgrad is faster. */
@@ -155,6 +169,8 @@ function renderCell(suite: SuiteResult, c: CaseResult, cell: Cell | undefined): 
   const a = cellValue(suite, c, cell.seconds.min);
   const b = cellValue(suite, c, cell.seconds.max);
   const mark = cell.mismatch ? ` ≠ (${escapeCell(cell.mismatch)})` : '';
+  // A single repetition has no range to show.
+  if (cell.reps === 1) return `${fmt(med)} (1 rep.)${mark}`;
   return `${fmt(med)} (${fmt(Math.min(a, b))}–${fmt(Math.max(a, b))})${mark}`;
 }
 
@@ -192,6 +208,16 @@ export function renderSuite(s: SuiteResult): string {
   });
   const parts = [`## ${s.suite}: ${s.title}`, '', table(header, rows)];
   if (s.notes.length > 0) parts.push('', ...s.notes.map((n) => `- ${n}`));
+  for (const t of s.tables ?? [])
+    parts.push(
+      '',
+      `${t.title}:`,
+      '',
+      table(
+        t.header,
+        t.rows.map((r) => r.map(escapeCell)),
+      ),
+    );
   return parts.join('\n');
 }
 
@@ -206,6 +232,13 @@ export function renderMarkdown(report: Report): string {
     `Machine: ${m.cpu}, ${m.cores} logical cores, ${fmt(m.memoryGiB)} GiB; ${m.os}; Node ${m.node} (V8 ${m.v8}); ` +
       `relaxed-SIMD ${m.relaxedSimd ? 'accepted' : 'not accepted'} by this runtime`,
   ];
+  if (m.loadAverage) {
+    const la = (xs: number[]) => xs.map((x) => x.toFixed(1)).join(' / ');
+    out.push(
+      '',
+      `Load average (1 / 5 / 15 min): ${la(m.loadAverage.start)} at the start, ${la(m.loadAverage.end)} at the end (${m.cores} cores; other processes slow the figures, and interleaving spreads that over all peers).`,
+    );
+  }
   if (report.libraries.length > 0) {
     out.push(
       '',

@@ -170,3 +170,33 @@ describe('renderJson', () => {
     expect(renderMarkdown(report)).toContain('| peer | library | version | build |');
   });
 });
+
+describe('samples/s suites', () => {
+  const train: SuiteResult = {
+    suite: 'train',
+    title: 'training',
+    unit: 'samples/s',
+    peers: ['asgrad', 'tfjs-wasm'],
+    baseline: 'asgrad',
+    notes: [],
+    cases: [
+      {
+        name: 'MLP',
+        params: {},
+        samples: 128,
+        cells: [
+          { peer: 'asgrad', status: 'ok', seconds: stat(0.01, 0.008, 0.016), reps: 5 },
+          { peer: 'tfjs-wasm', status: 'ok', seconds: stat(0.04, 0.04, 0.04), reps: 1 },
+        ],
+      },
+    ],
+    tables: [{ title: 'Memory', header: ['peer', 'peak RSS'], rows: [['asgrad', '80 | MiB']] }],
+  };
+
+  it('shows batch / seconds per step, a single repetition without a range, and the extra tables', () => {
+    const md = renderSuite(train);
+    expect(md).toContain('| case | asgrad samples/s | tfjs-wasm samples/s | asgrad/tfjs-wasm |');
+    expect(md).toContain('| MLP | 12800 (8000–16000) | 3200 (1 rep.) | 4.00× |');
+    expect(md).toContain('Memory:\n\n| peer | peak RSS |\n| --- | --- |\n| asgrad | 80 \\| MiB |');
+  });
+});

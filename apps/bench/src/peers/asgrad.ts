@@ -1,8 +1,20 @@
 // asgrad through @asgrad/kernels: inputs live on the kernel heap, calls take pointers.
 import * as autograd from '@asgrad/autograd';
-import { addF32, heap, kernelInfo, matmul, ready } from '@asgrad/kernels';
+import {
+  addF32,
+  type Conv2dShape,
+  conv2d,
+  conv2dBackwardInput,
+  conv2dBackwardWeight,
+  heap,
+  kernelInfo,
+  matmul,
+  ready,
+} from '@asgrad/kernels';
+import * as optim from '@asgrad/optim';
 import { packageVersion } from '../machine.js';
-import type { AddSpec, MatmulSpec, Peer, Prepared } from './types.js';
+import { OPTIMIZERS } from '../optimizers.js';
+import type { AddSpec, ConvSpec, MatmulSpec, OptimSpec, Peer, Prepared } from './types.js';
 
 function upload(data: Float32Array): number {
   const ptr = heap().alloc(data.length * 4);
@@ -34,6 +46,77 @@ async function prepareMatmul(s: MatmulSpec): Promise<Prepared> {
       return download(out, s.m * s.n);
     },
     dispose: () => freeAll([a, b, out]),
+  };
+}
+
+/** The conv kernels of @asgrad/kernels (im2col + GEMM) on heap pointers, outputs preallocated. */
+async function prepareConv(s: ConvSpec): Promise<Prepared> {
+  const shape: Conv2dShape = {
+    n: s.n,
+    cIn: s.cIn,
+    h: s.h,
+    w: s.w,
+    cOut: s.cOut,
+    kh: s.k,
+    kw: s.k,
+    strideH: 1,
+    strideW: 1,
+    padH: 0,
+    padW: 0,
+  };
+  const x = upload(s.x);
+  const w = upload(s.weight);
+  const dy = upload(s.dy);
+  const outLen =
+    s.pass === 'forward' ? s.dy.length : s.pass === 'backwardInput' ? s.x.length : s.weight.length;
+  const out = heap().alloc(outLen * 4);
+  const run =
+    s.pass === 'forward'
+      ? () => conv2d(x, w, 0, out, shape)
+      : s.pass === 'backwardInput'
+        ? () => conv2dBackwardInput(dy, w, out, shape)
+        : () => conv2dBackwardWeight(x, dy, out, 0, shape);
+  return {
+    run,
+    output: () => {
+      run();
+      return download(out, outLen);
+    },
+    dispose: () => freeAll([x, w, dy, out]),
+  };
+}
+
+type OptimizerClass = new (
+  params: autograd.Tensor[],
+  options: Record<string, unknown>,
+) => {
+  step(): void;
+};
+
+/** One `optimizer.step()` of @asgrad/optim on a parameter whose `.grad` is set once. */
+async function prepareOptimizer(s: OptimSpec): Promise<Prepared> {
+  const { cls, options } = OPTIMIZERS[s.name].asgrad;
+  const Cls = (optim as unknown as Record<string, OptimizerClass>)[cls];
+  const fresh = () => {
+    const p = autograd.tensor(s.param, { requiresGrad: true });
+    p.grad = autograd.tensor(s.grad);
+    return { p, opt: new Cls([p], options) };
+  };
+  const timed = fresh();
+  return {
+    run: () => timed.opt.step(),
+    output: () => {
+      const { p, opt } = fresh();
+      opt.step();
+      const after = p.dataSync() as Float32Array;
+      p.grad?.dispose();
+      p.dispose();
+      return after.map((v, i) => v - s.param[i]);
+    },
+    dispose: () => {
+      timed.p.grad?.dispose();
+      timed.p.dispose();
+    },
   };
 }
 
@@ -102,5 +185,7 @@ export async function asgradPeer(): Promise<Peer> {
     library: { peer: 'asgrad', name: '@asgrad/kernels', version: packageVersion('@asgrad/kernels'), build },
     matmul: prepareMatmul,
     add: kernelAdd.prepare,
+    conv2d: prepareConv,
+    optimizer: prepareOptimizer,
   };
 }

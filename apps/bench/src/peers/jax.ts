@@ -2,9 +2,9 @@
 // touches `navigator`, which Node 20 lacks); one thread (its worker pool needs Web Workers);
 // arrays are reference-counted and consumed by every op, so inputs are passed as `x.ref`;
 // ops are lazy, so a timed call ends with `await blockUntilReady()`.
-import { defaultDevice, init, jit, numpy as np } from '@jax-js/jax';
+import { defaultDevice, grad, init, jit, lax, numpy as np } from '@jax-js/jax';
 import { packageVersion } from '../machine.js';
-import type { AddSpec, MatmulSpec, Peer, Prepared } from './types.js';
+import type { AddSpec, ConvSpec, MatmulSpec, Peer, Prepared } from './types.js';
 
 async function prepareMatmul(s: MatmulSpec): Promise<Prepared> {
   const a = np.array(s.a, { shape: s.transA ? [s.k, s.m] : [s.m, s.k] });
@@ -23,6 +23,45 @@ async function prepareMatmul(s: MatmulSpec): Promise<Prepared> {
     dispose: () => {
       a.dispose();
       b.dispose();
+      f.dispose();
+    },
+  };
+}
+
+/**
+ * conv2d through `lax.conv` (NCHW, OIHW, as asgrad) under `jit`. The input gradient is
+ * `lax.convTranspose` with `transposeKernel` (the op jax-js offers for it); jax-js has no op
+ * for the filter gradient, so that pass is `jit(grad(w => Σ conv(x, w)·dy))`.
+ */
+async function prepareConv(s: ConvSpec): Promise<Prepared> {
+  const x = np.array(s.x, { shape: [s.n, s.cIn, s.h, s.w] });
+  const w = np.array(s.weight, { shape: [s.cOut, s.cIn, s.k, s.k] });
+  const dy = np.array(s.dy, { shape: [s.n, s.cOut, s.h - s.k + 1, s.w - s.k + 1] });
+  const f =
+    s.pass === 'forward'
+      ? jit((x: np.Array, w: np.Array, dy: np.Array) => {
+          dy.dispose();
+          return lax.conv(x, w, [1, 1], 'VALID');
+        })
+      : s.pass === 'backwardInput'
+        ? jit((x: np.Array, w: np.Array, dy: np.Array) => {
+            x.dispose();
+            return lax.convTranspose(dy, w, [1, 1], 'VALID', { transposeKernel: true });
+          })
+        : jit((x: np.Array, w: np.Array, dy: np.Array) =>
+            grad((w: np.Array) => lax.conv(x, w, [1, 1], 'VALID').mul(dy).sum())(w),
+          );
+  return {
+    run: async () => {
+      const c = f(x.ref, w.ref, dy.ref);
+      await c.blockUntilReady();
+      c.dispose();
+    },
+    output: async () => (await f(x.ref, w.ref, dy.ref).data()) as Float32Array,
+    dispose: () => {
+      x.dispose();
+      w.dispose();
+      dy.dispose();
       f.dispose();
     },
   };
@@ -60,5 +99,6 @@ export async function jaxPeer(relaxedSimd: boolean): Promise<Peer> {
     },
     matmul: prepareMatmul,
     add: prepareAdd,
+    conv2d: prepareConv,
   };
 }

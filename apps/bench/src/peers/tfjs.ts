@@ -6,8 +6,17 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { errorText } from '../harness.js';
+import { hwioToOihw, nchwToNhwc, nhwcToNchw, oihwToHwio } from '../layout.js';
 import { packageDir, packageVersion } from '../machine.js';
-import { failedPeer, type MatmulSpec, type Peer, type Prepared } from './types.js';
+import { OPTIMIZERS } from '../optimizers.js';
+import {
+  type ConvSpec,
+  failedPeer,
+  type MatmulSpec,
+  type OptimSpec,
+  type Peer,
+  type Prepared,
+} from './types.js';
 
 type Backend = 'wasm' | 'cpu';
 
@@ -16,9 +25,98 @@ async function use(backend: Backend): Promise<void> {
     throw new Error(`TF.js backend '${backend}' failed to initialise`);
 }
 
+/**
+ * conv2d in TF.js's own layouts (NHWC, HWIO; inputs converted before timing). The filter
+ * gradient is the kernel `tf.grad` runs (`Conv2DBackpropFilter`), called through
+ * `runKernel` since tfjs-core does not export an op for it; the input gradient is
+ * `conv2dTranspose`, which runs `Conv2DBackpropInput`.
+ */
+async function prepareConv(s: ConvSpec, enter: () => Promise<void>): Promise<Prepared> {
+  await enter();
+  const oh = s.h - s.k + 1;
+  const ow = s.w - s.k + 1;
+  const x = tf.tensor4d(nchwToNhwc(s.x, s.n, s.cIn, s.h, s.w), [s.n, s.h, s.w, s.cIn]);
+  const f = tf.tensor4d(oihwToHwio(s.weight, s.cOut, s.cIn, s.k, s.k), [s.k, s.k, s.cIn, s.cOut]);
+  const dy = tf.tensor4d(nchwToNhwc(s.dy, s.n, s.cOut, oh, ow), [s.n, oh, ow, s.cOut]);
+  const call: () => tf.Tensor =
+    s.pass === 'forward'
+      ? () => tf.conv2d(x, f, 1, 'valid')
+      : s.pass === 'backwardInput'
+        ? () => tf.conv2dTranspose(dy, f, [s.n, s.h, s.w, s.cIn], 1, 'valid')
+        : () =>
+            tf.engine().runKernel(
+              'Conv2DBackpropFilter',
+              { x, dy } as unknown as tf.NamedTensorMap,
+              {
+                strides: [1, 1],
+                pad: 'valid',
+                dataFormat: 'NHWC',
+                filterShape: [s.k, s.k, s.cIn, s.cOut],
+              } as unknown as tf.NamedAttrMap,
+            ) as tf.Tensor;
+  const back = (d: Float32Array) =>
+    s.pass === 'forward'
+      ? nhwcToNchw(d, s.n, s.cOut, oh, ow)
+      : s.pass === 'backwardInput'
+        ? nhwcToNchw(d, s.n, s.cIn, s.h, s.w)
+        : hwioToOihw(d, s.cOut, s.cIn, s.k, s.k);
+  return {
+    enter,
+    run: () => call().dispose(),
+    output: () => {
+      const c = call();
+      const d = c.dataSync() as Float32Array;
+      c.dispose();
+      return back(d);
+    },
+    dispose: () => tf.dispose([x, f, dy]),
+  };
+}
+
+type Factory = (...args: number[]) => tf.Optimizer;
+
+let variables = 0;
+
+/** `optimizer.applyGradients({ p: grad })` on a `tf.variable`, as `tf.train` optimizers are used. */
+async function prepareOptimizer(s: OptimSpec, enter: () => Promise<void>): Promise<Prepared> {
+  const setup = OPTIMIZERS[s.name].tfjs;
+  if ('missing' in setup) throw new Error(setup.missing);
+  await enter();
+  const make = () => (tf.train as unknown as Record<string, Factory>)[setup.factory](...setup.args);
+  const g = tf.tensor1d(s.grad);
+  const fresh = () => {
+    const init = tf.tensor1d(s.param);
+    // Variable names are engine-wide (across backends), hence the counter.
+    const p = tf.variable(init, true, `bench_${s.name}_${variables++}`);
+    init.dispose();
+    return { p, opt: make() };
+  };
+  const timed = fresh();
+  const grads = (name: string) => ({ [name]: g }) as tf.NamedTensorMap;
+  return {
+    enter,
+    run: () => timed.opt.applyGradients(grads(timed.p.name)),
+    output: () => {
+      const { p, opt } = fresh();
+      opt.applyGradients(grads(p.name));
+      const after = p.dataSync() as Float32Array;
+      opt.dispose();
+      p.dispose();
+      return after.map((v, i) => v - s.param[i]);
+    },
+    dispose: () => {
+      timed.opt.dispose();
+      timed.p.dispose();
+      g.dispose();
+    },
+  };
+}
+
 function make(backend: Backend) {
   const enter = () => use(backend);
   return {
+    conv2d: (s: ConvSpec) => prepareConv(s, enter),
+    optimizer: (s: OptimSpec) => prepareOptimizer(s, enter),
     matmul: async (s: MatmulSpec): Promise<Prepared> => {
       await enter();
       const a = tf.tensor2d(s.a, s.transA ? [s.k, s.m] : [s.m, s.k]);

@@ -1,5 +1,6 @@
 // One case across all peers: prepare each (or say why not), check that their outputs agree,
 // time them interleaved, release everything. Shared by every suite that compares peers.
+import { type KernelInfo, kernelInfo } from '@asgrad/kernels';
 import { errorText, type Timed, timeInterleaved } from '../harness.js';
 import type { Peer, Prepared } from '../peers/types.js';
 import { relativeError } from '../random.js';
@@ -45,7 +46,12 @@ export async function runCase(
       }
     }
     const ref = ready.find((r) => r.peer.name === reference) ?? ready[0];
-    const timed: Timed[] = ready.map((r) => ({ peer: r.peer.name, run: r.prep.run, enter: r.prep.enter }));
+    const timed: Timed[] = ready.map((r) => ({
+      peer: r.peer.name,
+      run: r.prep.run,
+      enter: r.prep.enter,
+      measureRound: r.prep.measureRound,
+    }));
     const outcomes = await timeInterleaved(timed, ctx.timing);
     for (const r of ready) {
       const o = outcomes.get(r.peer.name)!;
@@ -62,4 +68,20 @@ export async function runCase(
     for (const r of ready) r.prep.dispose();
   }
   return peers.map((p) => cells.get(p.name)!);
+}
+
+/** The kernels' build (undefined if asgrad failed to load) and the single-thread peak that build can reach. */
+export interface AsgradPeak {
+  info?: KernelInfo;
+  /** GFLOP/s of the probe matching the build: relaxed FMA when asgrad runs relaxed and it was measured. */
+  gflops: number;
+  relaxed: boolean;
+}
+
+export async function asgradPeak(ctx: BenchContext, peers: Peer[]): Promise<AsgradPeak> {
+  const peak = await ctx.peak();
+  // kernelInfo() needs loaded kernels; a failed load is already in the asgrad column.
+  const info = peers.find((p) => p.name === 'asgrad')?.loadError ? undefined : kernelInfo();
+  const relaxed = info?.simd === 'relaxed' && peak.relaxed !== undefined;
+  return { info, gflops: relaxed ? peak.relaxed! : peak.simd128, relaxed };
 }

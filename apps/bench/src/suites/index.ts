@@ -1,14 +1,21 @@
-// The suites by name. To add one (conv, optim, train, pytorch: see PLANNED_SUITES in
-// ../args.ts): write src/suites/<name>.ts exporting a `Suite`, register it here, and move its
-// name from PLANNED_SUITES to SUITE_NAMES.
+// The suites by name. To add one: write src/suites/<name>.ts exporting a `Suite`, register it
+// here and add its name to SUITE_NAMES in ../args.ts.
 import type { SuiteName } from '../args.js';
+import { convSuite } from './conv.js';
 import { matmulSuite } from './matmul.js';
 import { opsSuite } from './ops.js';
+import { optimSuite } from './optim.js';
 import { peakSuite } from './peak.js';
+import { pytorchSuite } from './pytorch.js';
+import { trainSuite } from './train.js';
 import type { Suite } from './types.js';
 
 export const SUITES: Record<SuiteName, Suite> = {
   peak: peakSuite,
   matmul: matmulSuite,
+  conv: convSuite,
   ops: opsSuite,
+  optim: optimSuite,
+  train: trainSuite,
+  pytorch: pytorchSuite,
 };

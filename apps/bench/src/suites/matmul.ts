@@ -1,24 +1,23 @@
 // `matmul`: GFLOP/s of C = op(A)·op(B) in the three forms backprop needs (A·B, A·Bᵀ, Aᵀ·B)
 // on square sizes and on the MNIST MLP's training shapes, for every peer, with asgrad also
 // shown as a fraction of the measured single-thread SIMD peak.
-import { kernelInfo } from '@asgrad/kernels';
 import type { MatmulSpec } from '../peers/types.js';
 import { SEED, uniform } from '../random.js';
 import type { CaseResult } from '../report.js';
-import { type Plan, runCase } from './common.js';
+import { asgradPeak, type Plan, runCase } from './common.js';
 import type { Suite } from './types.js';
 
-interface Shape {
+export interface Shape {
   label: string;
   m: number;
   k: number;
   n: number;
 }
 
-const square = (n: number): Shape => ({ label: `${n}³`, m: n, k: n, n });
+export const square = (n: number): Shape => ({ label: `${n}³`, m: n, k: n, n });
 
 /** The MNIST MLP (784-128-10, batch 128, y = x·W): forward, both backward products, layer 2. */
-const MNIST: Shape[] = [
+export const MNIST: Shape[] = [
   { label: 'MNIST X·W 128×784·784×128', m: 128, k: 784, n: 128 },
   { label: 'MNIST dX 128×128·128×784', m: 128, k: 128, n: 784 },
   { label: 'MNIST dW 784×128·128×128', m: 784, k: 128, n: 128 },
@@ -28,7 +27,7 @@ const MNIST: Shape[] = [
 const FULL_SHAPES = [...[64, 128, 256, 512, 1024].map(square), ...MNIST];
 const QUICK_SHAPES = [square(64), MNIST[0]];
 
-const FORMS = [
+export const FORMS = [
   { label: 'A·B', transA: false, transB: false },
   { label: 'A·Bᵀ', transA: false, transB: true },
   { label: 'Aᵀ·B', transA: true, transB: false },
@@ -42,11 +41,7 @@ export const matmulSuite: Suite = {
   title: 'matrix multiply, 1 thread (GFLOP/s)',
   async run(ctx) {
     const peers = await ctx.peers();
-    const peak = await ctx.peak();
-    // kernelInfo() needs loaded kernels; a failed load is already in the asgrad column.
-    const info = peers.find((p) => p.name === 'asgrad')?.loadError ? undefined : kernelInfo();
-    const relaxedPeak = info?.simd === 'relaxed' && peak.relaxed !== undefined;
-    const peakGflops = relaxedPeak ? peak.relaxed! : peak.simd128;
+    const { info, gflops: peakGflops, relaxed: relaxedPeak } = await asgradPeak(ctx, peers);
     const cases: CaseResult[] = [];
     const shapes = ctx.quick ? QUICK_SHAPES : FULL_SHAPES;
     let index = 0;

@@ -26,5 +26,6 @@ export interface BenchContext {
 export interface Suite {
   name: string;
   title: string;
-  run: (ctx: BenchContext) => Promise<SuiteResult>;
+  /** One section of the report, or several (a suite with cases in different units). */
+  run: (ctx: BenchContext) => Promise<SuiteResult | SuiteResult[]>;
 }
