@@ -17,7 +17,7 @@ import { ready } from '@asgrad/kernels';
 await ready();
 
 export type { KernelInfo } from '@asgrad/kernels';
-export { kernelInfo, ready } from '@asgrad/kernels';
+export { kernelInfo, ready, setThreads } from '@asgrad/kernels';
 export type { TensorOptions } from './create.js';
 export { arange, full, normal, ones, rand, randn, tensor, uniform, zeros, zerosLike } from './create.js';
 export type { CustomOpContext, CustomOpDefinition } from './custom.js';
