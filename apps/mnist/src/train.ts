@@ -232,6 +232,13 @@ export async function runTraining(o: TrainOptions): Promise<TrainResult> {
         disposeOptimizer(optimizer);
         return { config, history, test: null, interrupted: true };
       }
+      if (!Number.isFinite(r.loss)) {
+        disposeModel(model);
+        disposeOptimizer(optimizer);
+        throw new Error(
+          `epoch ${epoch}: the training loss diverged (${r.loss}); try a smaller --lr than ${config.lr}`,
+        );
+      }
       const val = data.validation ? evaluate(model, data.validation) : null;
       const metrics: EpochMetrics = {
         epoch,
