@@ -2,7 +2,7 @@
 // asgrad-mnist: subcommand dispatch. Every failure is one line on stderr and a non-zero exit
 // (2: bad command line, 1: anything else, 130: interrupted); ASGRAD_DEBUG=1 adds the stack.
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import * as autograd from '@asgrad/autograd';
+import { MAX_THREADS, setThreads } from '@asgrad/kernels';
 import { CHECKPOINT_FILE } from './checkpoint.js';
 import { parseContenders, runCompare } from './compare.js';
 import { DATASET_NAMES } from './data.js';
@@ -28,7 +28,7 @@ commands:
 train:    --model ${MODEL_NAMES.join('|')} (${DEFAULT_CONFIG.model})  --optimizer ${OPTIMIZER_NAMES.join('|')} (${DEFAULT_CONFIG.optimizer})
           --lr X (per optimizer)  --schedule ${SCHEDULE_NAMES.join('|')} (${DEFAULT_CONFIG.schedule})  --epochs N (${DEFAULT_CONFIG.epochs})  --batch-size N (${DEFAULT_CONFIG.batchSize})  --seed N (${DEFAULT_CONFIG.seed})
           --dataset ${DATASET_NAMES.join('|')}  --out DIR | --name NAME (runs/NAME)  --resume (the latest run, or --out DIR)
-          --train-limit N  --test-limit N  --validation N (${DEFAULT_CONFIG.validation})  --threads N  --quiet
+          --train-limit N  --test-limit N  --validation N (${DEFAULT_CONFIG.validation})  --threads N (all cores)  --quiet
 compare:  --optimizers a,b:LR,... (sgd,momentum,adagrad,rmsprop,adam)  --epochs N (1)  --schedule (none),
           and train's data, model, batch, seed and output options
 eval:     --checkpoint RUN_DIR|checkpoint.json|model.safetensors  --test-limit N
@@ -73,12 +73,8 @@ function parse<T extends ParseArgsConfig['options']>(args: string[], options: T,
 async function applyThreads(v: string | undefined): Promise<void> {
   const n = intOption('threads', v, 1);
   if (n === undefined) return;
-  const set = (autograd as { setThreads?: (n: number) => Promise<void> | void }).setThreads;
-  if (!set) {
-    if (n === 1) return;
-    throw new UsageError('--threads: this build of asgrad runs kernels on one thread only');
-  }
-  await set(n);
+  if (n > MAX_THREADS) throw new UsageError(`--threads must be at most ${MAX_THREADS}, got ${n}`);
+  await setThreads(n);
 }
 
 function runDir(values: { out?: string; name?: string }, suffix: string): string {

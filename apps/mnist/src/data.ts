@@ -1,5 +1,11 @@
 // The datasets a run trains on, split and limited as the run's options say.
-import { type ImageSplit, loadFashionMnist, loadMnist, type Normalization } from '@asgrad/data';
+import {
+  type ImageDataset,
+  type ImageSplit,
+  loadFashionMnist,
+  loadMnist,
+  type Normalization,
+} from '@asgrad/data';
 
 export const DATASET_NAMES = ['mnist', 'fashion'] as const;
 export type DatasetName = (typeof DATASET_NAMES)[number];
@@ -32,20 +38,47 @@ export interface RunData {
   classes: readonly string[];
 }
 
-/** The first `n` images of a split (views, no copy). */
-export function head(split: ImageSplit, n: number | null): ImageSplit {
-  if (n === null || n >= split.n) return split;
-  return { x: split.x.subarray(0, n * 784), y: split.y.subarray(0, n), n, shape: split.shape };
+/** Images `start..end` of a split (views, no copy). */
+export function rows(split: ImageSplit, start: number, end: number): ImageSplit {
+  const size = split.shape[0] * split.shape[1];
+  return {
+    x: split.x.subarray(start * size, end * size),
+    y: split.y.subarray(start, end),
+    n: end - start,
+    shape: split.shape,
+  };
 }
 
-/** Loads MNIST or Fashion-MNIST with the validation split and limits applied. */
+// One parsed copy per dataset and pixel scaling: compare, the tests and a resumed run in the same
+// process reuse it (the training images alone are 188 MB of float32).
+const loaded = new Map<string, ImageDataset>();
+
+function loadWhole(dataset: DatasetName, standardize: boolean): ImageDataset {
+  const key = `${dataset}:${standardize}`;
+  let ds = loaded.get(key);
+  if (!ds) {
+    ds = dataset === 'mnist' ? loadMnist({ standardize }) : loadFashionMnist(undefined, { standardize });
+    loaded.set(key, ds);
+  }
+  return ds;
+}
+
+/**
+ * Loads MNIST or Fashion-MNIST with the limits applied: validation is the last `validation`
+ * training images (as `loadMnist`'s `validation` option), training the first `trainLimit` of the
+ * rest, test the first `testLimit` test images.
+ */
 export function loadData(o: DataOptions): RunData {
-  const options = { validation: o.validation, standardize: o.standardize ?? true };
-  const ds = o.dataset === 'mnist' ? loadMnist(options) : loadFashionMnist(undefined, options);
+  const ds = loadWhole(o.dataset, o.standardize ?? true);
+  const n = ds.train.n;
+  if (o.validation >= n)
+    throw new Error(`--validation: the training set has ${n} images, got ${o.validation}`);
+  const trainEnd = Math.min(n - o.validation, o.trainLimit ?? n);
+  const testEnd = Math.min(ds.test.n, o.testLimit ?? ds.test.n);
   return {
-    train: head(ds.train, o.trainLimit),
-    validation: ds.validation ?? null,
-    test: head(ds.test, o.testLimit),
+    train: rows(ds.train, 0, trainEnd),
+    validation: o.validation > 0 ? rows(ds.train, n - o.validation, n) : null,
+    test: rows(ds.test, 0, testEnd),
     normalization: ds.normalization,
     classes: CLASS_NAMES[o.dataset],
   };

@@ -95,14 +95,15 @@ export function runPredict(o: PredictOptions): Prediction {
     );
     const predicted = probabilities.indexOf(Math.max(...probabilities));
     const names = CLASS_NAMES[m.dataset];
+    // digits are their own names; Fashion-MNIST classes get theirs after the index
+    const named = (k: number) => (names[k] === String(k) ? String(k) : `${k} (${names[k]})`);
+    const width = Math.max(...names.map((_, k) => named(k).length));
     o.log(asciiDigit(sample));
-    o.log(`${what}${label === null ? '' : `, label ${label} (${names[label]})`}`);
-    o.log(
-      `predicted ${predicted} (${names[predicted]}) with probability ${(probabilities[predicted] * 100).toFixed(2)}%`,
-    );
+    o.log(`${what}${label === null ? '' : `, label ${named(label)}`}`);
+    o.log(`predicted ${named(predicted)} with probability ${(probabilities[predicted] * 100).toFixed(2)}%`);
     probabilities.forEach((p, k) => {
       const bar = '#'.repeat(Math.round(p * 40));
-      o.log(`  ${String(k)} ${names[k].padEnd(8)} ${(p * 100).toFixed(2).padStart(6)}% ${bar}`.trimEnd());
+      o.log(`  ${named(k).padEnd(width)} ${(p * 100).toFixed(2).padStart(6)}% ${bar}`.trimEnd());
     });
     return { predicted, probabilities, label };
   } finally {

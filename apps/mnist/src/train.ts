@@ -4,7 +4,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { crossEntropy, generatorState, manualSeed, scope, setGeneratorState } from '@asgrad/autograd';
 import { DataLoader } from '@asgrad/data';
-import { accuracy, type Module } from '@asgrad/nn';
+import { accuracy, type Module, summary } from '@asgrad/nn';
 import type { AnyOptimizer, LRScheduler } from '@asgrad/optim';
 import {
   CHECKPOINT_FILE,
@@ -205,6 +205,7 @@ export async function runTraining(o: TrainOptions): Promise<TrainResult> {
       `training ${config.model} with ${config.optimizer} (lr ${config.lr}${config.schedule === 'none' ? '' : `, ${config.schedule} schedule`}) on ${data.train.n} ${config.dataset} images, ` +
         `batch ${config.batchSize}, ${config.epochs} epoch${config.epochs === 1 ? '' : 's'}, seed ${config.seed} -> ${out}`,
     );
+    log(summary(model, [1, 1, 28, 28]));
   }
   const report: RunReport = { config, history, test: null, classes: data.classes };
 
@@ -231,6 +232,13 @@ export async function runTraining(o: TrainOptions): Promise<TrainResult> {
         disposeModel(model);
         disposeOptimizer(optimizer);
         return { config, history, test: null, interrupted: true };
+      }
+      if (!Number.isFinite(r.loss)) {
+        disposeModel(model);
+        disposeOptimizer(optimizer);
+        throw new Error(
+          `epoch ${epoch}: the training loss diverged (${r.loss}); try a smaller --lr than ${config.lr}`,
+        );
       }
       const val = data.validation ? evaluate(model, data.validation) : null;
       const metrics: EpochMetrics = {

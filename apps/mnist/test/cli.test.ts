@@ -117,7 +117,7 @@ describe('commands', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('test image 0, label 7');
     expect(r.stdout).toMatch(/^predicted 7 /m);
-    const probs = [...r.stdout.matchAll(/^ {2}\d .* ([\d.]+)%/gm)].map((m) => Number(m[1]));
+    const probs = [...r.stdout.matchAll(/^ {2}\d\b.*?([\d.]+)%/gm)].map((m) => Number(m[1]));
     expect(probs).toHaveLength(10);
     expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(100, 0);
     expect(r.stdout.split('\n').filter((l) => /[#%@]/.test(l)).length).toBeGreaterThan(10);
