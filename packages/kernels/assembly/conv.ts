@@ -682,17 +682,26 @@ function packOutputsT(dy: usize, c0: i32, c1: i32, depth: i32, sums: usize): voi
   }
 }
 
+/** Adds the 4x4 transpose of rows r0..r3 to the four rows of 4 floats at p, p + step, ... */
+@inline function addTransposed4(r0: v128, r1: v128, r2: v128, r3: v128, p: usize, step: usize): void {
+  const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5);
+  const t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+  const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
+  const t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+  v128.store(p, f32x4.add(v128.load(p), i64x2.shuffle(t0, t1, 0, 2)));
+  v128.store(p + step, f32x4.add(v128.load(p + step), i64x2.shuffle(t0, t1, 1, 3)));
+  v128.store(p + 2 * step, f32x4.add(v128.load(p + 2 * step), i64x2.shuffle(t2, t3, 0, 2)));
+  v128.store(p + 3 * step, f32x4.add(v128.load(p + 3 * step), i64x2.shuffle(t2, t3, 1, 3)));
+}
+
 /** dW[o0 + c, k0 + r] += T[r, c] for the m x n tile in sTile (T is taps x channels). */
 function addTransposed(dw: usize, k0: i32, m: i32, o0: i32, n: i32): void {
   const ld = <usize>gK << 2;
   const base = dw + ((<usize>o0 * <usize>gK + <usize>k0) << 2);
   if (m == MR && n == NR) {
-    storeTransposed(v128.load(sTile), v128.load(sTile, 32), v128.load(sTile, 64), v128.load(sTile, 96), sTile + 128, 16);
-    storeTransposed(v128.load(sTile, 16), v128.load(sTile, 48), v128.load(sTile, 80), v128.load(sTile, 112), sTile + 192, 16);
-    for (let c = 0; c < NR; c++) {
-      const p = base + <usize>c * ld;
-      v128.store(p, f32x4.add(v128.load(p), v128.load(sTile + 128 + (<usize>c << 4))));
-    }
+    const t = sTile;
+    addTransposed4(v128.load(t), v128.load(t, 32), v128.load(t, 64), v128.load(t, 96), base, ld);
+    addTransposed4(v128.load(t, 16), v128.load(t, 48), v128.load(t, 80), v128.load(t, 112), base + 4 * ld, ld);
     return;
   }
   for (let c = 0; c < n; c++) {
