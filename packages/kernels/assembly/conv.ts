@@ -244,11 +244,11 @@ function columns(n: i32): void {
 }
 
 /**
- * T[4 x 8] = A·B over depth kc (A: 4 values per step, B: 8 floats per step), row r stored at
+ * T[4 x 8] = A·B over depth kc (A: 4 values per step, B: 8 floats per step, bs bytes apart), row r stored at
  * c_r (8 floats, unaligned) plus bias[r] when bias != 0, plus the old values when loadC.
  */
 @inline function tile4x8(
-  kc: i32, a: usize, b: usize, c0: usize, c1: usize, c2: usize, c3: usize, bias: usize, loadC: bool,
+  kc: i32, a: usize, b: usize, bs: usize, c0: usize, c1: usize, c2: usize, c3: usize, bias: usize, loadC: bool,
 ): void {
   let c00 = f32x4.splat(0);
   let c01 = c00;
@@ -275,7 +275,7 @@ function columns(n: i32): void {
     c30 = madd(a3, b0, c30);
     c31 = madd(a3, b1, c31);
     a += MR * A_BYTES;
-    b += NR * 4;
+    b += bs;
   }
   storeRow(c0, c00, c01, bias, 0, loadC);
   storeRow(c1, c10, c11, bias, 1, loadC);
@@ -285,9 +285,9 @@ function columns(n: i32): void {
 
 /** One register tile (tile4x8). */
 function kernel4x8(
-  kc: i32, a: usize, b: usize, c0: usize, c1: usize, c2: usize, c3: usize, bias: usize, loadC: bool,
+  kc: i32, a: usize, b: usize, bs: usize, c0: usize, c1: usize, c2: usize, c3: usize, bias: usize, loadC: bool,
 ): void {
-  tile4x8(kc, a, b, c0, c1, c2, c3, bias, loadC);
+  tile4x8(kc, a, b, bs, c0, c1, c2, c3, bias, loadC);
 }
 
 /**
@@ -299,7 +299,7 @@ function kernel4x8(
 function kernelRows(kc: i32, a: usize, tiles: i32, b: usize, c: usize, ldc: usize, bias: usize, loadC: bool): void {
   const step = <usize>kc * <usize>(MR * A_BYTES);
   for (let q = 0; q < tiles; q++) {
-    tile4x8(kc, a, b, c, c + ldc, c + 2 * ldc, c + 3 * ldc, bias, loadC);
+    tile4x8(kc, a, b, NR * 4, c, c + ldc, c + 2 * ldc, c + 3 * ldc, bias, loadC);
     a += step;
     c += 4 * ldc;
     if (bias != 0) bias += MR * 4;
@@ -307,8 +307,8 @@ function kernelRows(kc: i32, a: usize, tiles: i32, b: usize, c: usize, ldc: usiz
 }
 
 /** The tile into sTile (row r at sTile + 32r), for the scalar edge paths. */
-@inline function kernelToTile(kc: i32, a: usize, b: usize): void {
-  kernel4x8(kc, a, b, sTile, sTile + 32, sTile + 64, sTile + 96, 0, false);
+@inline function kernelToTile(kc: i32, a: usize, b: usize, bs: usize = NR * 4): void {
+  kernel4x8(kc, a, b, bs, sTile, sTile + 32, sTile + 64, sTile + 96, 0, false);
 }
 
 @inline function tileAt(r: i32, c: i32): f32 {
@@ -483,16 +483,6 @@ function packWindows(xs: usize, d0: i32, depth: i32): void {
 function packOutputs(dy: usize, o0: i32, depth: i32): void {
   let d = sB;
   const plane = <usize>gP << 2;
-  if (outputsContiguous()) {
-    let s = dy + ((<usize>pOut0 + <usize>o0 * <usize>gP) << 2);
-    for (let p = 0; p < depth; p++) {
-      v128.store(d, v128.load(s));
-      v128.store(d, v128.load(s, 16), 16);
-      s += plane;
-      d += NR * 4;
-    }
-    return;
-  }
   panelArrays();
   for (let p = 0; p < depth; p++) {
     const s = dy + <usize>(o0 + p) * plane;
@@ -511,6 +501,14 @@ function packOutputs(dy: usize, o0: i32, depth: i32): void {
 
 /** Adds the m x pN tile in sTile (rows = taps r..r+m) to the windows in the padded chunk xs. */
 function scatterTile(xs: usize, r: i32, m: i32): void {
+  if (windowsContiguous()) {
+    const all = i32x4.splat(-1);
+    for (let i = 0; i < m; i++) {
+      const t = sTile + (<usize>i << 5);
+      addMasked(xs + (<usize>(pPix0 + offAt(r + i)) << 2), v128.load(t), v128.load(t, 16), all, all);
+    }
+    return;
+  }
   if (windowsTwoRuns()) {
     const lo = runMask(false);
     const hi = runMask(true);
@@ -559,8 +557,15 @@ function weightsByColumns(backward: bool, w: usize, bias: usize, xs: usize, ys: 
         const loadC = backward || pc > 0;
         for (let jr = 0; jr < ncols; jr += NR) {
           panel(min(NR, ncols - jr));
-          if (backward) packOutputs(ys, pc, kc);
-          else packWindows(xs, pc, kc);
+          // B: the panel's windows packed; for the input gradient, dY read in place when the
+          // panel's pixels are consecutive in it (one step = one channel plane further).
+          let b = sB;
+          let bs: usize = NR * 4;
+          if (!backward) packWindows(xs, pc, kc);
+          else if (outputsContiguous()) {
+            b = ys + ((<usize>pOut0 + <usize>pc * <usize>gP) << 2);
+            bs = plane;
+          } else packOutputs(ys, pc, kc);
           const direct = backward ? windowsContiguous() : outputsContiguous();
           let ir0 = 0;
           if (!backward && direct && kc <= 64) {
@@ -577,11 +582,11 @@ function weightsByColumns(backward: bool, w: usize, bias: usize, xs: usize, ys: 
               if (direct && m == MR) {
                 const c = xs + (<usize>pPix0 << 2);
                 kernel4x8(
-                  kc, a, sB, c + (<usize>offAt(r) << 2), c + (<usize>offAt(r + 1) << 2),
+                  kc, a, b, bs, c + (<usize>offAt(r) << 2), c + (<usize>offAt(r + 1) << 2),
                   c + (<usize>offAt(r + 2) << 2), c + (<usize>offAt(r + 3) << 2), 0, true,
                 );
               } else {
-                kernelToTile(kc, a, sB);
+                kernelToTile(kc, a, b, bs);
                 scatterTile(xs, r, m);
               }
               continue;
@@ -589,7 +594,7 @@ function weightsByColumns(backward: bool, w: usize, bias: usize, xs: usize, ys: 
             const bz: usize = bias != 0 && pc == 0 ? bias + (<usize>r << 2) : 0;
             if (direct && m == MR) {
               const c = ys + ((<usize>pOut0 + <usize>r * <usize>gP) << 2);
-              kernel4x8(kc, a, sB, c, c + plane, c + 2 * plane, c + 3 * plane, bz, loadC);
+              kernel4x8(kc, a, sB, NR * 4, c, c + plane, c + 2 * plane, c + 3 * plane, bz, loadC);
               continue;
             }
             kernelToTile(kc, a, sB);
