@@ -46,7 +46,7 @@ let gH = 0, gW = 0, gPh = 0, gPw = 0, gCout = 0, gK = 0, gP = 0, gPlane = 0, gPa
 let gFlip = false;
 // Scratch layout: tap offsets, per-column pixel offsets, tile, packed A, packed B, padded chunk.
 let sOff: usize = 0, sTap: usize = 0, sPix: usize = 0, sOut: usize = 0, sTile: usize = 0;
-let sA: usize = 0, sB: usize = 0, sPad: usize = 0, sBias: usize = 0;
+let sA: usize = 0, sB: usize = 0, sPad: usize = 0, sBias: usize = 0, sAcc: usize = 0;
 let gMc = 0, gKc = 0;
 // Elements of the padded chunk and the largest tap offset: bounds for reads past a run's end.
 let gChunkLen = 0, gOffMax = 0;
@@ -81,7 +81,7 @@ const PASS_WEIGHT = 2;
 /**
  * Lays the scratch out from `base` for one pass over chunks of `chunk` images and returns its
  * end: tap offsets, column records, the edge tile, packed A, packed B, the padded chunk and
- * (weight gradient) the bias gradient's f64 sums.
+ * (weight gradient) the bias gradient's f64 sums and the direct path's accumulators.
  */
 function layout(pass: i32, chunk: i32, base: usize): usize {
   const rows = pass == PASS_FORWARD ? gCout : gK;
@@ -98,7 +98,8 @@ function layout(pass: i32, chunk: i32, base: usize): usize {
   sB = sA + (pass == PASS_WEIGHT ? <usize>(MR * KCW * A_BYTES) : <usize>gMc * <usize>gKc * A_BYTES);
   sPad = sB + (<usize>(pass == PASS_WEIGHT ? min(roundUp(gCout, NR), NCW) * KCW : gKc * NR) << 2);
   sBias = sPad + (gPadded ? (<usize>chunk * <usize>gPlane) << 2 : 0);
-  return sBias + (pass == PASS_WEIGHT ? <usize>gCout << 3 : 0);
+  sAcc = sBias + (pass == PASS_WEIGHT ? <usize>roundUp(gCout, 2) << 3 : 0);
+  return sAcc + (pass == PASS_WEIGHT && directWeight() ? <usize>accTiles() << 7 : 0);
 }
 
 /**
@@ -243,11 +244,11 @@ function columns(n: i32): void {
 }
 
 /**
- * T[4 x 8] = A·B over depth kc (A: 4 values per step, B: 8 floats per step), row r stored at
+ * T[4 x 8] = A·B over depth kc (A: 4 values per step, B: 8 floats per step, bs bytes apart), row r stored at
  * c_r (8 floats, unaligned) plus bias[r] when bias != 0, plus the old values when loadC.
  */
 @inline function tile4x8(
-  kc: i32, a: usize, b: usize, c0: usize, c1: usize, c2: usize, c3: usize, bias: usize, loadC: bool,
+  kc: i32, a: usize, b: usize, bs: usize, c0: usize, c1: usize, c2: usize, c3: usize, bias: usize, loadC: bool,
 ): void {
   let c00 = f32x4.splat(0);
   let c01 = c00;
@@ -274,7 +275,7 @@ function columns(n: i32): void {
     c30 = madd(a3, b0, c30);
     c31 = madd(a3, b1, c31);
     a += MR * A_BYTES;
-    b += NR * 4;
+    b += bs;
   }
   storeRow(c0, c00, c01, bias, 0, loadC);
   storeRow(c1, c10, c11, bias, 1, loadC);
@@ -284,9 +285,9 @@ function columns(n: i32): void {
 
 /** One register tile (tile4x8). */
 function kernel4x8(
-  kc: i32, a: usize, b: usize, c0: usize, c1: usize, c2: usize, c3: usize, bias: usize, loadC: bool,
+  kc: i32, a: usize, b: usize, bs: usize, c0: usize, c1: usize, c2: usize, c3: usize, bias: usize, loadC: bool,
 ): void {
-  tile4x8(kc, a, b, c0, c1, c2, c3, bias, loadC);
+  tile4x8(kc, a, b, bs, c0, c1, c2, c3, bias, loadC);
 }
 
 /**
@@ -298,7 +299,7 @@ function kernel4x8(
 function kernelRows(kc: i32, a: usize, tiles: i32, b: usize, c: usize, ldc: usize, bias: usize, loadC: bool): void {
   const step = <usize>kc * <usize>(MR * A_BYTES);
   for (let q = 0; q < tiles; q++) {
-    tile4x8(kc, a, b, c, c + ldc, c + 2 * ldc, c + 3 * ldc, bias, loadC);
+    tile4x8(kc, a, b, NR * 4, c, c + ldc, c + 2 * ldc, c + 3 * ldc, bias, loadC);
     a += step;
     c += 4 * ldc;
     if (bias != 0) bias += MR * 4;
@@ -306,8 +307,8 @@ function kernelRows(kc: i32, a: usize, tiles: i32, b: usize, c: usize, ldc: usiz
 }
 
 /** The tile into sTile (row r at sTile + 32r), for the scalar edge paths. */
-@inline function kernelToTile(kc: i32, a: usize, b: usize): void {
-  kernel4x8(kc, a, b, sTile, sTile + 32, sTile + 64, sTile + 96, 0, false);
+@inline function kernelToTile(kc: i32, a: usize, b: usize, bs: usize = NR * 4): void {
+  kernel4x8(kc, a, b, bs, sTile, sTile + 32, sTile + 64, sTile + 96, 0, false);
 }
 
 @inline function tileAt(r: i32, c: i32): f32 {
@@ -482,16 +483,6 @@ function packWindows(xs: usize, d0: i32, depth: i32): void {
 function packOutputs(dy: usize, o0: i32, depth: i32): void {
   let d = sB;
   const plane = <usize>gP << 2;
-  if (outputsContiguous()) {
-    let s = dy + ((<usize>pOut0 + <usize>o0 * <usize>gP) << 2);
-    for (let p = 0; p < depth; p++) {
-      v128.store(d, v128.load(s));
-      v128.store(d, v128.load(s, 16), 16);
-      s += plane;
-      d += NR * 4;
-    }
-    return;
-  }
   panelArrays();
   for (let p = 0; p < depth; p++) {
     const s = dy + <usize>(o0 + p) * plane;
@@ -510,6 +501,14 @@ function packOutputs(dy: usize, o0: i32, depth: i32): void {
 
 /** Adds the m x pN tile in sTile (rows = taps r..r+m) to the windows in the padded chunk xs. */
 function scatterTile(xs: usize, r: i32, m: i32): void {
+  if (windowsContiguous()) {
+    const all = i32x4.splat(-1);
+    for (let i = 0; i < m; i++) {
+      const t = sTile + (<usize>i << 5);
+      addMasked(xs + (<usize>(pPix0 + offAt(r + i)) << 2), v128.load(t), v128.load(t, 16), all, all);
+    }
+    return;
+  }
   if (windowsTwoRuns()) {
     const lo = runMask(false);
     const hi = runMask(true);
@@ -558,8 +557,15 @@ function weightsByColumns(backward: bool, w: usize, bias: usize, xs: usize, ys: 
         const loadC = backward || pc > 0;
         for (let jr = 0; jr < ncols; jr += NR) {
           panel(min(NR, ncols - jr));
-          if (backward) packOutputs(ys, pc, kc);
-          else packWindows(xs, pc, kc);
+          // B: the panel's windows packed; for the input gradient, dY read in place when the
+          // panel's pixels are consecutive in it (one step = one channel plane further).
+          let b = sB;
+          let bs: usize = NR * 4;
+          if (!backward) packWindows(xs, pc, kc);
+          else if (outputsContiguous()) {
+            b = ys + ((<usize>pOut0 + <usize>pc * <usize>gP) << 2);
+            bs = plane;
+          } else packOutputs(ys, pc, kc);
           const direct = backward ? windowsContiguous() : outputsContiguous();
           let ir0 = 0;
           if (!backward && direct && kc <= 64) {
@@ -576,11 +582,11 @@ function weightsByColumns(backward: bool, w: usize, bias: usize, xs: usize, ys: 
               if (direct && m == MR) {
                 const c = xs + (<usize>pPix0 << 2);
                 kernel4x8(
-                  kc, a, sB, c + (<usize>offAt(r) << 2), c + (<usize>offAt(r + 1) << 2),
+                  kc, a, b, bs, c + (<usize>offAt(r) << 2), c + (<usize>offAt(r + 1) << 2),
                   c + (<usize>offAt(r + 2) << 2), c + (<usize>offAt(r + 3) << 2), 0, true,
                 );
               } else {
-                kernelToTile(kc, a, sB);
+                kernelToTile(kc, a, b, bs);
                 scatterTile(xs, r, m);
               }
               continue;
@@ -588,7 +594,7 @@ function weightsByColumns(backward: bool, w: usize, bias: usize, xs: usize, ys: 
             const bz: usize = bias != 0 && pc == 0 ? bias + (<usize>r << 2) : 0;
             if (direct && m == MR) {
               const c = ys + ((<usize>pOut0 + <usize>r * <usize>gP) << 2);
-              kernel4x8(kc, a, sB, c, c + plane, c + 2 * plane, c + 3 * plane, bz, loadC);
+              kernel4x8(kc, a, sB, NR * 4, c, c + plane, c + 2 * plane, c + 3 * plane, bz, loadC);
               continue;
             }
             kernelToTile(kc, a, sB);
@@ -682,17 +688,26 @@ function packOutputsT(dy: usize, c0: i32, c1: i32, depth: i32, sums: usize): voi
   }
 }
 
+/** Adds the 4x4 transpose of rows r0..r3 to the four rows of 4 floats at p, p + step, ... */
+@inline function addTransposed4(r0: v128, r1: v128, r2: v128, r3: v128, p: usize, step: usize): void {
+  const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5);
+  const t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+  const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
+  const t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+  v128.store(p, f32x4.add(v128.load(p), i64x2.shuffle(t0, t1, 0, 2)));
+  v128.store(p + step, f32x4.add(v128.load(p + step), i64x2.shuffle(t0, t1, 1, 3)));
+  v128.store(p + 2 * step, f32x4.add(v128.load(p + 2 * step), i64x2.shuffle(t2, t3, 0, 2)));
+  v128.store(p + 3 * step, f32x4.add(v128.load(p + 3 * step), i64x2.shuffle(t2, t3, 1, 3)));
+}
+
 /** dW[o0 + c, k0 + r] += T[r, c] for the m x n tile in sTile (T is taps x channels). */
 function addTransposed(dw: usize, k0: i32, m: i32, o0: i32, n: i32): void {
   const ld = <usize>gK << 2;
   const base = dw + ((<usize>o0 * <usize>gK + <usize>k0) << 2);
   if (m == MR && n == NR) {
-    storeTransposed(v128.load(sTile), v128.load(sTile, 32), v128.load(sTile, 64), v128.load(sTile, 96), sTile + 128, 16);
-    storeTransposed(v128.load(sTile, 16), v128.load(sTile, 48), v128.load(sTile, 80), v128.load(sTile, 112), sTile + 192, 16);
-    for (let c = 0; c < NR; c++) {
-      const p = base + <usize>c * ld;
-      v128.store(p, f32x4.add(v128.load(p), v128.load(sTile + 128 + (<usize>c << 4))));
-    }
+    const t = sTile;
+    addTransposed4(v128.load(t), v128.load(t, 32), v128.load(t, 64), v128.load(t, 96), base, ld);
+    addTransposed4(v128.load(t, 16), v128.load(t, 48), v128.load(t, 80), v128.load(t, 112), base + 4 * ld, ld);
     return;
   }
   for (let c = 0; c < n; c++) {
@@ -720,6 +735,142 @@ function weightGrad(xs: usize, dy: usize, dw: usize, cols: i32, sums: usize): vo
           addTransposed(dw, k0, m, o0, min(NR, gCout - o0));
         }
       }
+    }
+  }
+}
+
+// --- weight gradient of shallow layers: the tensors read in place --------------------------------
+
+const DIRECT_K = 32; // taps up to which the weight gradient takes the direct path
+
+/**
+ * Whether the weight gradient runs weightGradDirect: with few taps (the first layer's 9) its
+ * packing would cost as much as its products, and each tap of a window is a contiguous run of
+ * the input row when the column stride is 1.
+ */
+function directWeight(): bool {
+  return gK <= DIRECT_K && gSw == 1 && gOw >= 4;
+}
+
+/** Register tiles of the direct path: 4 channels x 2 taps each, 8 f32x4 accumulators (128 bytes). */
+@inline function accTiles(): i32 {
+  return ((gCout + 3) / 4) * ((gK + 1) / 2);
+}
+
+/**
+ * The weight gradient over `count` images of the chunk without packing: for each tile of 4
+ * channels (o..o+3) x 2 taps (k, k+1), eight accumulators hold Σ dY[o, px] · X(k, px) in four
+ * lanes of neighbouring pixels, running along each output row in vectors of 4 (the last one
+ * ends at the row's end, its lanes already counted masked to zero). The accumulators live in
+ * sAcc between images; channels and taps past the end repeat the last one and are not stored.
+ * Also adds each channel's Σ dY to the f64 sums when sums != 0.
+ */
+function weightGradDirect(xs: usize, dy: usize, count: i32, sums: usize): void {
+  const plane = <usize>gP << 2;
+  const rowX = <usize>(gSh * gWp) << 2;
+  const rowY = <usize>gOw << 2;
+  const last = <usize>(gOw - 4) << 2; // the last vector of a row
+  const counted = i32x4.splat(4 - gOw % 4); // its lanes below this were counted already
+  const fresh = gOw % 4 == 0 ? i32x4.splat(-1) : i32x4.ge_s(i32x4(0, 1, 2, 3), counted);
+  const pairs = (gK + 1) / 2;
+  for (let t = 0; t < count; t++) {
+    const yImg = dy + <usize>t * <usize>gCout * plane;
+    const xImg = xs + (<usize>(t * gPlane) << 2);
+    for (let o = 0; o < gCout; o += 4) {
+      const y0 = yImg + <usize>o * plane;
+      const y1 = yImg + <usize>min(o + 1, gCout - 1) * plane;
+      const y2 = yImg + <usize>min(o + 2, gCout - 1) * plane;
+      const y3 = yImg + <usize>min(o + 3, gCout - 1) * plane;
+      for (let q = 0; q < pairs; q++) {
+        const xa = xImg + (<usize>offAt(2 * q) << 2);
+        const xb = xImg + (<usize>offAt(min(2 * q + 1, gK - 1)) << 2);
+        const acc = sAcc + (<usize>((o / 4) * pairs + q) << 7);
+        let a0 = v128.load(acc);
+        let b0 = v128.load(acc, 16);
+        let a1 = v128.load(acc, 32);
+        let b1 = v128.load(acc, 48);
+        let a2 = v128.load(acc, 64);
+        let b2 = v128.load(acc, 80);
+        let a3 = v128.load(acc, 96);
+        let b3 = v128.load(acc, 112);
+        let ry: usize = 0;
+        let rx: usize = 0;
+        for (let oy = 0; oy < gOh; oy++) {
+          let v: usize = 0;
+          for (; v < last; v += 16) {
+            const x0 = v128.load(xa + rx + v);
+            const x1 = v128.load(xb + rx + v);
+            const d0 = v128.load(y0 + ry + v);
+            a0 = madd(d0, x0, a0);
+            b0 = madd(d0, x1, b0);
+            const d1 = v128.load(y1 + ry + v);
+            a1 = madd(d1, x0, a1);
+            b1 = madd(d1, x1, b1);
+            const d2 = v128.load(y2 + ry + v);
+            a2 = madd(d2, x0, a2);
+            b2 = madd(d2, x1, b2);
+            const d3 = v128.load(y3 + ry + v);
+            a3 = madd(d3, x0, a3);
+            b3 = madd(d3, x1, b3);
+          }
+          // The row's last vector, both factors masked: no lane counts twice (nor makes 0·∞).
+          const x0 = v128.and(v128.load(xa + rx + last), fresh);
+          const x1 = v128.and(v128.load(xb + rx + last), fresh);
+          const d0 = v128.and(v128.load(y0 + ry + last), fresh);
+          a0 = madd(d0, x0, a0);
+          b0 = madd(d0, x1, b0);
+          const d1 = v128.and(v128.load(y1 + ry + last), fresh);
+          a1 = madd(d1, x0, a1);
+          b1 = madd(d1, x1, b1);
+          const d2 = v128.and(v128.load(y2 + ry + last), fresh);
+          a2 = madd(d2, x0, a2);
+          b2 = madd(d2, x1, b2);
+          const d3 = v128.and(v128.load(y3 + ry + last), fresh);
+          a3 = madd(d3, x0, a3);
+          b3 = madd(d3, x1, b3);
+          ry += rowY;
+          rx += rowX;
+        }
+        v128.store(acc, a0);
+        v128.store(acc, b0, 16);
+        v128.store(acc, a1, 32);
+        v128.store(acc, b1, 48);
+        v128.store(acc, a2, 64);
+        v128.store(acc, b2, 80);
+        v128.store(acc, a3, 96);
+        v128.store(acc, b3, 112);
+      }
+    }
+    if (sums != 0) {
+      for (let o = 0; o < gCout; o++) {
+        const at = sums + (<usize>o << 3);
+        store<f64>(at, load<f64>(at) + <f64>sumF32(yImg + <usize>o * plane, gP));
+      }
+    }
+  }
+}
+
+/** Σ src[0..n) in four f32 lanes. */
+function sumF32(src: usize, n: i32): f32 {
+  let acc = f32x4.splat(0);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) acc = f32x4.add(acc, v128.load(src + (<usize>j << 2)));
+  let tail: f32 = 0;
+  for (; j < n; j++) tail += load<f32>(src + (<usize>j << 2));
+  return lanesSum(acc) + tail;
+}
+
+@inline function lanesSum(v: v128): f32 {
+  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+}
+
+/** dW from the direct path's accumulators: each is the sum of its four lanes. */
+function storeDirect(dw: usize): void {
+  const pairs = (gK + 1) / 2;
+  for (let o = 0; o < gCout; o++) {
+    for (let k = 0; k < gK; k++) {
+      const at = sAcc + (<usize>(((o / 4) * pairs + k / 2) * 8 + (o & 3) * 2 + (k & 1)) << 4);
+      store<f32>(dw + (<usize>(o * gK + k) << 2), lanesSum(v128.load(at)));
     }
   }
 }
@@ -841,7 +992,9 @@ export function conv2d_backward_weight_f32(
   const chunk = chunkFor(n);
   layout(PASS_WEIGHT, chunk, scratch);
   fillOffsets(false);
-  zeroF32(dw, cOut * gK);
+  const direct = directWeight();
+  if (direct) zeroF32(sAcc, accTiles() * 32);
+  else zeroF32(dw, cOut * gK);
   for (let o = 0; o < cOut; o++) store<f64>(sBias + (<usize>o << 3), 0);
   for (let t0 = 0; t0 < n; t0 += chunk) {
     const count = min(chunk, n - t0);
@@ -850,8 +1003,11 @@ export function conv2d_backward_weight_f32(
       padChunk(xs, count);
       xs = sPad;
     }
-    weightGrad(xs, dy + ((<usize>t0 * <usize>(cOut * gP)) << 2), dw, count * gP, dbias != 0 ? sBias : 0);
+    const dyc = dy + ((<usize>t0 * <usize>(cOut * gP)) << 2);
+    if (direct) weightGradDirect(xs, dyc, count, dbias != 0 ? sBias : 0);
+    else weightGrad(xs, dyc, dw, count * gP, dbias != 0 ? sBias : 0);
   }
+  if (direct) storeDirect(dw);
   if (dbias != 0) {
     for (let o = 0; o < cOut; o++) store<f32>(dbias + (<usize>o << 2), <f32>load<f64>(sBias + (<usize>o << 3)));
   }

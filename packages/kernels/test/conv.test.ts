@@ -1,6 +1,6 @@
-// conv2d forward and both backward passes against a direct float64 nested-loop reference.
-// Tolerance: the classic bound on a float32 sum of m products, (m + 2) * 2^-24 * Σ|terms|, so the
-// check holds for any summation order (blocked GEMM, FMA) yet a wrong or missing term fails it.
+// conv2d forward and both backward passes against a direct float64 nested-loop reference
+// (conv-helpers.ts), through the public wrappers; conv-paths.test.ts covers each kernel path
+// and every build.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   CONV_SCRATCH_BYTES,
@@ -12,6 +12,7 @@ import {
   heap,
   ready,
 } from '../src/index.js';
+import { expectClose, outSize, randoms, reference, shape } from './conv-helpers.js';
 
 beforeAll(() => ready());
 
@@ -32,108 +33,6 @@ const read = (p: number, n: number) =>
   heap()
     .f32()
     .slice(p / 4, p / 4 + n);
-
-// Deterministic test data in [-1, 1), rounded to float32 (mulberry32).
-function randoms(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    out[i] = ((t ^ (t >>> 14)) >>> 0) / 2 ** 31 - 1;
-  }
-  return out;
-}
-
-interface Ref {
-  value: Float64Array;
-  abs: Float64Array;
-}
-
-function outSize(s: Conv2dShape) {
-  return {
-    oh: Math.floor((s.h + 2 * s.padH - s.kh) / s.strideH) + 1,
-    ow: Math.floor((s.w + 2 * s.padW - s.kw) / s.strideW) + 1,
-  };
-}
-
-/** Calls f(t, o, c, y, x, i, j, iy, ix) for every product term of the convolution. */
-function eachTerm(s: Conv2dShape, f: (...idx: number[]) => void): void {
-  const { oh, ow } = outSize(s);
-  for (let t = 0; t < s.n; t++)
-    for (let o = 0; o < s.cOut; o++)
-      for (let y = 0; y < oh; y++)
-        for (let x = 0; x < ow; x++)
-          for (let c = 0; c < s.cIn; c++)
-            for (let i = 0; i < s.kh; i++)
-              for (let j = 0; j < s.kw; j++) {
-                const iy = y * s.strideH - s.padH + i;
-                const ix = x * s.strideW - s.padW + j;
-                if (iy >= 0 && iy < s.h && ix >= 0 && ix < s.w) f(t, o, c, y, x, i, j, iy, ix);
-              }
-}
-
-function refForward(x: Float32Array, w: Float32Array, b: Float32Array | null, s: Conv2dShape): Ref {
-  const { oh, ow } = outSize(s);
-  const value = new Float64Array(s.n * s.cOut * oh * ow);
-  const abs = new Float64Array(value.length);
-  if (b)
-    for (let i = 0; i < value.length; i++) {
-      const o = Math.floor(i / (oh * ow)) % s.cOut;
-      value[i] = b[o];
-      abs[i] = Math.abs(b[o]);
-    }
-  eachTerm(s, (t, o, c, y, xx, i, j, iy, ix) => {
-    const term = w[((o * s.cIn + c) * s.kh + i) * s.kw + j] * x[((t * s.cIn + c) * s.h + iy) * s.w + ix];
-    const at = ((t * s.cOut + o) * oh + y) * ow + xx;
-    value[at] += term;
-    abs[at] += Math.abs(term);
-  });
-  return { value, abs };
-}
-
-function refBackwardInput(dy: Float32Array, w: Float32Array, s: Conv2dShape): Ref {
-  const { oh, ow } = outSize(s);
-  const value = new Float64Array(s.n * s.cIn * s.h * s.w);
-  const abs = new Float64Array(value.length);
-  eachTerm(s, (t, o, c, y, x, i, j, iy, ix) => {
-    const term = w[((o * s.cIn + c) * s.kh + i) * s.kw + j] * dy[((t * s.cOut + o) * oh + y) * ow + x];
-    const at = ((t * s.cIn + c) * s.h + iy) * s.w + ix;
-    value[at] += term;
-    abs[at] += Math.abs(term);
-  });
-  return { value, abs };
-}
-
-function refBackwardWeight(x: Float32Array, dy: Float32Array, s: Conv2dShape): { dw: Ref; db: Ref } {
-  const { oh, ow } = outSize(s);
-  const dw = { value: new Float64Array(s.cOut * s.cIn * s.kh * s.kw), abs: new Float64Array(0) };
-  dw.abs = new Float64Array(dw.value.length);
-  eachTerm(s, (t, o, c, y, xx, i, j, iy, ix) => {
-    const term = dy[((t * s.cOut + o) * oh + y) * ow + xx] * x[((t * s.cIn + c) * s.h + iy) * s.w + ix];
-    const at = ((o * s.cIn + c) * s.kh + i) * s.kw + j;
-    dw.value[at] += term;
-    dw.abs[at] += Math.abs(term);
-  });
-  const db = { value: new Float64Array(s.cOut), abs: new Float64Array(s.cOut) };
-  for (let i = 0; i < dy.length; i++) {
-    const o = Math.floor(i / (oh * ow)) % s.cOut;
-    db.value[o] += dy[i];
-    db.abs[o] += Math.abs(dy[i]);
-  }
-  return { dw, db };
-}
-
-function expectClose(got: Float32Array, ref: Ref, terms: number, what: string): void {
-  expect(got.length).toBe(ref.value.length);
-  const eps = (terms + 2) * 2 ** -24;
-  for (let i = 0; i < got.length; i++) {
-    const err = Math.abs(got[i] - ref.value[i]);
-    if (!(err <= eps * ref.abs[i] + 1e-30))
-      throw new Error(`${what}[${i}]: got ${got[i]}, want ${ref.value[i]} (error ${err})`);
-  }
-}
 
 /** Runs all three passes for one shape and checks them against the reference. */
 function checkShape(s: Conv2dShape, seed: number, withBias = true): void {
@@ -158,28 +57,13 @@ function checkShape(s: Conv2dShape, seed: number, withBias = true): void {
   conv2dBackwardWeight(px, pdy, pdw, withBias ? pdb : 0, s);
 
   const k = s.cIn * s.kh * s.kw;
-  expectClose(read(pout, nOut), refForward(x, w, b, s), k + 1, 'out');
-  expectClose(read(pdx, x.length), refBackwardInput(dy, w, s), s.cOut * s.kh * s.kw, 'dx');
-  const ref = refBackwardWeight(x, dy, s);
+  const ref = reference(s, x, w, b, dy);
+  expectClose(read(pout, nOut), ref.out, k + 1, 'out');
+  expectClose(read(pdx, x.length), ref.dx, s.cOut * s.kh * s.kw, 'dx');
   expectClose(read(pdw, w.length), ref.dw, s.n * oh * ow, 'dw');
   if (withBias) expectClose(read(pdb, s.cOut), ref.db, s.n * oh * ow, 'dbias');
   else expect(read(pdb, s.cOut).every(Number.isNaN)).toBe(true); // dbias 0: untouched
 }
-
-const shape = (o: Partial<Conv2dShape>): Conv2dShape => ({
-  n: 1,
-  cIn: 1,
-  h: 7,
-  w: 9,
-  cOut: 4,
-  kh: 3,
-  kw: 3,
-  strideH: 1,
-  strideW: 1,
-  padH: 0,
-  padW: 0,
-  ...o,
-});
 
 describe('conv2d, conv2dBackwardInput, conv2dBackwardWeight vs float64 reference', () => {
   let seed = 1;

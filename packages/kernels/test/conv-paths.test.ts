@@ -1,0 +1,161 @@
+// Each path of the implicit-GEMM conv kernels (assembly/conv.ts) against the float64 reference,
+// on every build: the loaded one through the public wrappers, and both binaries (SIMD128 and
+// relaxed-SIMD) called directly with scratch poisoned with NaN, so a kernel that reads scratch
+// it did not write shows. The comment on each shape says which paths it takes.
+import { setFlagsFromString } from 'node:v8';
+import { beforeAll, describe, it } from 'vitest';
+import * as binaries from '../build/wasm.js';
+import {
+  Allocator,
+  type Conv2dShape,
+  conv2d,
+  conv2dBackwardInput,
+  conv2dBackwardWeight,
+  heap,
+  type Kernel,
+  kernelInfo,
+  ready,
+} from '../src/index.js';
+import { expectClose, outSize, randoms, reference, shape } from './conv-helpers.js';
+
+/** One build: its heap and the three passes on pointers into it. */
+interface Build {
+  name: string;
+  heap: Allocator;
+  forward(x: number, w: number, b: number, out: number, s: Conv2dShape): void;
+  input(dy: number, w: number, dx: number, s: Conv2dShape): void;
+  weight(x: number, dy: number, dw: number, db: number, s: Conv2dShape): void;
+}
+
+const args = (s: Conv2dShape) => [
+  ...[s.n, s.cIn, s.h, s.w, s.cOut, s.kh, s.kw],
+  ...[s.strideH, s.strideW, s.padH, s.padW],
+];
+
+/** Instantiates one binary on its own memory and calls the conv kernels as the wrapper does. */
+function rawBuild(name: string, b64: string): Build {
+  const module = new WebAssembly.Module(Buffer.from(b64, 'base64'));
+  const memory = new WebAssembly.Memory({ initial: 64 });
+  const ex = new WebAssembly.Instance(module, { env: { memory } }).exports as Record<string, Kernel>;
+  const h = new Allocator(memory, (ex.heap_base() + 15) & ~15);
+  const withScratch = (pass: number, s: Conv2dShape, body: (scratch: number) => void) => {
+    const bytes = ex.conv2d_scratch_bytes(pass, ...args(s));
+    const scratch = h.alloc(bytes);
+    h.f32().fill(Number.NaN, scratch / 4, (scratch + bytes) / 4);
+    body(scratch);
+    h.free(scratch);
+  };
+  return {
+    name,
+    heap: h,
+    forward: (x, w, b, out, s) => withScratch(0, s, (p) => ex.conv2d_f32(x, w, b, out, ...args(s), p)),
+    input: (dy, w, dx, s) => withScratch(1, s, (p) => ex.conv2d_backward_input_f32(dy, w, dx, ...args(s), p)),
+    weight: (x, dy, dw, db, s) =>
+      withScratch(2, s, (p) => ex.conv2d_backward_weight_f32(x, dy, dw, db, ...args(s), p)),
+  };
+}
+
+const builds: Build[] = [];
+
+beforeAll(async () => {
+  await ready();
+  builds.push({
+    name: `wrapper (${kernelInfo().simd})`,
+    heap: heap(),
+    forward: conv2d,
+    input: conv2dBackwardInput,
+    weight: conv2dBackwardWeight,
+  });
+  builds.push(rawBuild('simd128', binaries.simd128));
+  // As in matmul.test.ts: Node 20 validates relaxed-SIMD only behind a flag.
+  setFlagsFromString('--experimental-wasm-relaxed-simd');
+  builds.push(rawBuild('relaxed', binaries.relaxed));
+});
+
+/** Runs the three passes of `s` on every build and checks each against the reference. */
+function checkAllBuilds(s: Conv2dShape, seed: number): void {
+  const { oh, ow } = outSize(s);
+  const x = randoms(s.n * s.cIn * s.h * s.w, seed);
+  const w = randoms(s.cOut * s.cIn * s.kh * s.kw, seed + 1);
+  const b = randoms(s.cOut, seed + 2);
+  const dy = randoms(s.n * s.cOut * oh * ow, seed + 3);
+  const ref = reference(s, x, w, b, dy);
+  const taps = s.cIn * s.kh * s.kw;
+  const pixels = s.n * oh * ow;
+  for (const build of builds) {
+    const h = build.heap;
+    const block = (v: ArrayLike<number>) => {
+      const p = h.alloc(v.length * 4);
+      h.f32().set(v, p / 4);
+      return p;
+    };
+    const empty = (n: number) => block(new Float32Array(n).fill(Number.NaN));
+    const read = (p: number, n: number) => h.f32().slice(p / 4, p / 4 + n);
+    const blocks = [block(x), block(w), block(b), block(dy)];
+    const [px, pw, pb, pdy] = blocks;
+    const outs = [empty(ref.out.value.length), empty(x.length), empty(w.length), empty(s.cOut)];
+    const [pout, pdx, pdw, pdb] = outs;
+    build.forward(px, pw, pb, pout, s);
+    build.input(pdy, pw, pdx, s);
+    build.weight(px, pdy, pdw, pdb, s);
+    const at = (what: string) => `${build.name}: ${what}`;
+    expectClose(read(pout, ref.out.value.length), ref.out, taps + 1, at('out'));
+    expectClose(read(pdx, x.length), ref.dx, s.cOut * s.kh * s.kw, at('dx'));
+    expectClose(read(pdw, w.length), ref.dw, pixels, at('dw'));
+    expectClose(read(pdb, s.cOut), ref.db, pixels, at('dbias'));
+    for (const p of [...blocks, ...outs]) h.free(p);
+  }
+}
+
+const cases: [string, Partial<Conv2dShape>][] = [
+  [
+    // Output rows of 28: panels of 8 pixels in one run and across two rows; 9 taps: the forward
+    // pass runs its row tiles in one call, the input gradient scatters 9 rows (4 + 4 + 1).
+    'first-layer shape, wide rows',
+    { n: 2, h: 20, w: 30, cOut: 8 },
+  ],
+  [
+    // Scattered input gradient with taps ordered by channel in two groups of 4.
+    '8 channels in, no padding',
+    { n: 2, cIn: 8, h: 12, w: 12, cOut: 12 },
+  ],
+  [
+    // The input gradient runs as a forward pass over dY padded by 1 with flipped weights.
+    '8 channels in, padding 1',
+    { n: 2, cIn: 8, h: 12, w: 12, cOut: 12, padH: 1, padW: 1 },
+  ],
+  [
+    // Flipped forward pass with different paddings per axis (dY padded by 1 and 1).
+    'non-square kernel 3x2, padding (1, 0)',
+    { n: 2, cIn: 4, h: 9, w: 11, cOut: 6, kw: 2, padH: 1 },
+  ],
+  [
+    // Channel groups of 4 and 1; 6 output channels: one full row tile and a partial one.
+    '5 channels in, 6 out',
+    { n: 2, cIn: 5, h: 9, w: 10, cOut: 6 },
+  ],
+  [
+    // Output rows of 3: a panel spans three rows and takes the scalar path.
+    'output rows narrower than half a panel',
+    { n: 3, cIn: 2, h: 5, w: 3, cOut: 5, padH: 1, padW: 1 },
+  ],
+  [
+    // Forward: 162 taps in two depth blocks, 200 channels in two row blocks, 588 pixel columns
+    // in two column blocks (so the weights are packed again); input gradient as a flipped
+    // forward pass over 1800-deep columns in two depth blocks; weight gradient in two channel
+    // blocks and three pixel blocks.
+    'deep and wide, padding 1',
+    { n: 3, cIn: 18, h: 14, w: 14, cOut: 200, padH: 1, padW: 1 },
+  ],
+  [
+    // Scattered input gradient: 162 tap rows in two row blocks, 200 channels in two depth blocks.
+    'deep and wide, no padding',
+    { n: 3, cIn: 18, h: 14, w: 14, cOut: 200 },
+  ],
+];
+
+describe('conv kernel paths on every build', () => {
+  cases.forEach(([name, o], i) => {
+    it(name, () => checkAllBuilds(shape(o), 1000 + 10 * i));
+  });
+});
