@@ -41,7 +41,8 @@ export const OPTIMIZERS: Record<OptimizerName, OptimizerSetup> = {
   RMSprop: {
     asgrad: { cls: 'RMSprop', options: { lr: 0.001, alpha: 0.9, eps: 1e-7 } },
     tfjs: { factory: 'rmsprop', args: [0.001, 0.9, 0, 1e-7] },
-    difference: 'TF.js adds epsilon inside the square root',
+    difference:
+      "TF.js adds epsilon inside the square root, so where |g| is near zero its step is near zero while PyTorch's is a full step: ≠ on the check",
   },
   Adam: {
     asgrad: { cls: 'Adam', options: { lr: 0.001, betas: [0.9, 0.999], eps: 1e-8 } },
@@ -63,5 +64,7 @@ export const OPTIMIZERS: Record<OptimizerName, OptimizerSetup> = {
   Adadelta: {
     asgrad: { cls: 'Adadelta', options: { lr: 1, rho: 0.9, eps: 1e-6 } },
     tfjs: { factory: 'adadelta', args: [1, 0.9, 1e-6] },
+    difference:
+      'TF.js divides by the squared-gradient average from before this step (its first step is lr·g), PyTorch by the updated one: ≠ on the check',
   },
 };

@@ -124,6 +124,7 @@ export const pytorchSuite: Suite = {
       baseline: 'asgrad',
       notes: [
         "The train suite's cases, method and asgrad columns, beside PyTorch (Debian's /usr/bin/python3) in its own child process: the same layers as `nn.Sequential`, the same initial weights and images, `torch.optim.Adam(lr=1e-3, eps=1e-8)`, `F.cross_entropy`, `loss.item()` each step; `torch.set_num_threads(t)` per column. Compare asgrad with torch-1t for the same thread count.",
+        'torch-2t uses OpenMP threads that wait on each other at every parallel region: on a machine with other load (see the load average above) they lose far more than one thread does, and the 2-thread figure can fall below the 1-thread one.',
         `OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE ?? '(unset)'} in this environment (PyTorch's matmuls go to OpenBLAS, which uses the kernels it names).`,
       ],
       cases,
