@@ -1,13 +1,11 @@
 // What every op does first: check its inputs, then make its output.
 import { allocStorage } from '../memory.js';
-import { fmt } from '../shape.js';
+import { fmt, numel } from '../shape.js';
 import { type DType, type Operand, Tensor } from '../tensor.js';
 
 /** A fresh, uninitialised tensor. */
 export function empty(shape: readonly number[], dtype: DType = 'float32'): Tensor {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return new Tensor(allocStorage(n), shape, dtype);
+  return new Tensor(allocStorage(numel(shape)), shape, dtype);
 }
 
 /** Throws unless `t` is a live tensor (optionally of `dtype`), naming the op. */
