@@ -46,9 +46,11 @@ interface Pool {
   /** Whether this thread may block in Atomics.wait (not on a browser's main thread). */
   canBlock: boolean;
   spawn: Spawner;
-  /** The workers setThreads asked for, starting or ready. */
+  /** Every worker started, starting or ready; those above `active` stay parked. */
   workers: PoolWorker[];
   ready: number;
+  /** The thread count setThreads asked for, the calling thread included. */
+  active: number;
   waiting: (() => void)[];
 }
 
@@ -58,7 +60,7 @@ const notes: string[] = [];
 
 /** Threads a large kernel call is currently split over (the calling thread included). */
 export function threadCount(): number {
-  return 1 + (pool?.ready ?? 0);
+  return pool ? 1 + Math.min(pool.ready, pool.active - 1) : 1;
 }
 
 let jobs = 0;
@@ -176,6 +178,7 @@ export async function initThreads(
     spawn,
     workers: [],
     ready: 0,
+    active: 1,
     waiting: [],
   };
   await setThreads(want);
@@ -211,14 +214,12 @@ export function setThreads(n: number): Promise<void> {
     return Promise.resolve();
   }
   const { ctrl } = p;
-  if (p.workers.length > n - 1) {
-    // Parked threads leave when woken; a thread still starting leaves as it parks.
-    for (const w of p.workers.splice(n - 1)) Atomics.store(ctrl, W.STATE + w.slot, W.STOP);
-    Atomics.add(ctrl, W.GEN, 1);
-    Atomics.notify(ctrl, W.GEN);
-  }
+  // Lowering the count parks the threads above it rather than ending them, so raising it
+  // again (a benchmark comparing 1 and n threads, say) costs no thread start-up.
+  p.active = n;
+  Atomics.store(ctrl, W.ACTIVE, n);
   for (let slot = 0; p.workers.length < n - 1 && slot < MAX_THREADS - 1; slot++) {
-    if (Atomics.load(ctrl, W.STATE + slot) !== 0) continue; // in use, or still leaving
+    if (Atomics.load(ctrl, W.STATE + slot) !== 0) continue; // in use
     const w: PoolWorker = { slot, ready: false };
     Atomics.store(ctrl, W.STATE + slot, W.RUN);
     p.workers.push(w);

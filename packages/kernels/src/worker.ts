@@ -14,8 +14,10 @@
 /**
  * Word offsets in the control block. GEN is bumped to wake the threads; CLAIM holds
  * chunks << 8 | next chunk; DONE counts finished chunks; ERROR flags a failed one; OP and
- * NARGS describe the kernel; TAKEN counts chunks run by workers; STATE[slot] is 0 (free),
- * RUN or STOP per worker; BOUNDS holds the chunk bounds; from ARGS, four f64 per argument.
+ * NARGS describe the kernel; TAKEN counts chunks run by workers; ACTIVE is the thread count
+ * setThreads asked for (a worker whose thread index is not below it takes no chunks);
+ * STATE[slot] is 0 (free) or RUN per worker; BOUNDS holds the chunk bounds; from ARGS, four
+ * f64 per argument.
  */
 export const CONTROL = {
   GEN: 0,
@@ -25,11 +27,11 @@ export const CONTROL = {
   OP: 4,
   NARGS: 5,
   TAKEN: 6,
+  ACTIVE: 7,
   STATE: 16,
   BOUNDS: 80,
   ARGS: 216,
   RUN: 1,
-  STOP: 2,
 } as const;
 
 /** The first message a pool thread receives. */
@@ -61,20 +63,19 @@ function workerProgram(W: typeof CONTROL): void {
     // valid after the memory grows.
     const ctrl = new Int32Array(memory.buffer, control);
     const form = new Float64Array(memory.buffer, control + W.ARGS * 4);
-    const state = W.STATE + slot;
     const thread = slot + 1;
     const list: number[] = [];
     // Read GEN before saying ready: the first job may follow at once.
     let seen = Atomics.load(ctrl, W.GEN);
     port.postMessage('ready');
+    // A parked thread never leaves: setThreads lowers ACTIVE instead, so raising it again is
+    // instant, and the thread's handle is unref'd, so it never keeps a process alive.
     for (;;) {
-      const mode = Atomics.load(ctrl, state);
-      if (mode === W.STOP) break;
       for (;;) {
         const claim = Atomics.load(ctrl, W.CLAIM);
         const chunk = claim & 255;
         const chunks = claim >>> 8;
-        if (mode !== W.RUN || chunk >= chunks) break;
+        if (chunk >= chunks || thread >= Atomics.load(ctrl, W.ACTIVE)) break;
         if (Atomics.compareExchange(ctrl, W.CLAIM, claim, claim + 1) !== claim) continue;
         const s = ctrl[W.BOUNDS + chunk];
         const e = ctrl[W.BOUNDS + chunk + 1];
@@ -94,8 +95,6 @@ function workerProgram(W: typeof CONTROL): void {
       Atomics.wait(ctrl, W.GEN, seen);
       seen = Atomics.load(ctrl, W.GEN);
     }
-    Atomics.store(ctrl, state, 0); // the slot is free again
-    done();
   };
 
   const g = globalThis as unknown as {

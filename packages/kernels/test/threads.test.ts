@@ -137,6 +137,30 @@ describe('threads', () => {
     for (const p of [a, b, out]) heap().free(p);
   });
 
+  it('a lowered count parks the threads above it: no split, and raising it again starts none', async () => {
+    await setThreads(3);
+    const rnd = lcg(13);
+    const [m, n, k] = [256, 256, 256];
+    const a = block(m * k, rnd);
+    const out = heap().alloc(m * n * 4);
+    await setThreads(1);
+    expect(kernelInfo().threads).toBe(1);
+    const jobs = poolStats().jobs;
+    matmul({ a, b: a, out, m, n, k });
+    expect(poolStats().jobs).toBe(jobs);
+    // Already running, so the promise is settled by the time a microtask has passed.
+    let settled = false;
+    void setThreads(3).then(() => {
+      settled = true;
+    });
+    await Promise.resolve();
+    expect(settled).toBe(true);
+    expect(kernelInfo().threads).toBe(3);
+    matmul({ a, b: a, out, m, n, k });
+    expect(poolStats().jobs).toBe(jobs + 1);
+    for (const p of [a, out]) heap().free(p);
+  });
+
   it('small products stay on the calling thread', async () => {
     await setThreads(2);
     const rnd = lcg(3);

@@ -32,11 +32,11 @@ function buildModel(model: TrainInit['model']): Sequential {
 }
 
 export async function asgradTrainer(init: TrainInit, data: TrainData): Promise<Trainer> {
-  if (init.threads > 1) {
-    const setThreads = findSetThreads();
-    if (!setThreads) throw new Error('@asgrad/kernels has no setThreads yet (no thread pool)');
-    await setThreads(init.threads);
-  }
+  // Always set the count: the kernels default to every core, so a 1-thread peer that left it
+  // alone would run on all of them.
+  const setThreads = findSetThreads();
+  if (setThreads) await setThreads(init.threads);
+  else if (init.threads > 1) throw new Error('@asgrad/kernels has no setThreads yet (no thread pool)');
   ag.manualSeed(init.seed);
   const model = buildModel(init.model);
   // The shared initial weights: the model's parameters are in the same order as MODEL_PARAMS.
