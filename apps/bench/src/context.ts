@@ -10,7 +10,8 @@ async function loadPeers(relaxedSimd: boolean, log: (m: string) => void): Promis
   const peers: Peer[] = [];
   log('loading asgrad, TF.js (wasm, cpu), jax-js');
   try {
-    peers.push(await (await import('./peers/asgrad.js')).asgradPeer());
+    const { availableParallelism } = await import('node:os');
+    peers.push(...(await (await import('./peers/asgrad.js')).asgradPeers(availableParallelism())));
   } catch (e) {
     peers.push(failedPeer('asgrad', '@asgrad/kernels', errorText(e)));
   }

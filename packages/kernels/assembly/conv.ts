@@ -161,9 +161,24 @@ function prepare(
   return PASS_FORWARD;
 }
 
-/** Images per chunk: the whole batch when the tensors are read in place, else what fits PAD_BLOCK. */
-function chunkFor(n: i32): i32 {
-  return gPadded ? max(1, min(n, PAD_BLOCK / (gPlane * 4))) : max(1, n);
+/**
+ * Images per chunk: the whole batch when the tensors are read in place, else what fits
+ * PAD_BLOCK; for the scattering input gradient (pass 1), a multiple of its column blocks.
+ */
+function chunkFor(n: i32, pass: i32): i32 {
+  let c = gPadded ? max(1, min(n, PAD_BLOCK / (gPlane * 4))) : max(1, n);
+  const ipb = imagesPerBlock();
+  if (pass == PASS_INPUT && c > ipb) c -= c % ipb;
+  return c;
+}
+
+/**
+ * Whole images per column block of the scattering input gradient. Its tiles add into windows
+ * in an order set by the blocks and panels, so blocks start at image boundaries: threads given
+ * whole blocks of images then add in the order one call would.
+ */
+@inline function imagesPerBlock(): i32 {
+  return max(1, NC / gP);
 }
 
 /**
@@ -175,7 +190,7 @@ export function conv2d_scratch_bytes(
   sh: i32, sw: i32, ph: i32, pw: i32,
 ): i32 {
   const run = prepare(pass, cIn, h, w, cOut, kh, kw, sh, sw, ph, pw);
-  return <i32>layout(run, chunkFor(n), 0);
+  return <i32>layout(run, chunkFor(n, run), 0);
 }
 
 // --- pixel columns -------------------------------------------------------------------------
@@ -546,8 +561,9 @@ function weightsByColumns(backward: bool, w: usize, bias: usize, xs: usize, ys: 
   const plane = <usize>gP << 2;
   const whole = rows <= gMc && depth <= gKc; // all of W fits one block: pack it once
   gChunkLen = (cols / gP) * gPlane;
-  for (let jc = 0; jc < cols; jc += NC) {
-    const ncols = min(NC, cols - jc);
+  const nc = backward ? imagesPerBlock() * gP : NC;
+  for (let jc = 0; jc < cols; jc += nc) {
+    const ncols = min(nc, cols - jc);
     for (let ic = 0; ic < rows; ic += gMc) {
       const mc = min(gMc, rows - ic);
       for (let pc = 0; pc < depth; pc += gKc) {
@@ -718,8 +734,11 @@ function addTransposed(dw: usize, k0: i32, m: i32, o0: i32, n: i32): void {
   }
 }
 
-/** dW += Σ over `cols` pixel columns of X(k, column) · dY[o, column]; bias sums as packOutputsT. */
-function weightGrad(xs: usize, dy: usize, dw: usize, cols: i32, sums: usize): void {
+/**
+ * dW[:, k0..k1) += Σ over `cols` pixel columns of X(k, column) · dY[o, column]; bias sums as
+ * packOutputsT. k0 and k1 are multiples of MR (k1 may be gK).
+ */
+function weightGrad(xs: usize, dy: usize, dw: usize, cols: i32, sums: usize, k0: i32, k1: i32): void {
   seekColumn(0);
   for (let j = 0; j < cols; j += KCW) {
     const kc = min(KCW, cols - j);
@@ -727,12 +746,12 @@ function weightGrad(xs: usize, dy: usize, dw: usize, cols: i32, sums: usize): vo
     for (let c0 = 0; c0 < gCout; c0 += NCW) {
       const c1 = min(gCout, c0 + NCW);
       packOutputsT(dy, c0, c1, kc, sums);
-      for (let k0 = 0; k0 < gK; k0 += MR) {
-        const m = min(MR, gK - k0);
-        packTaps(xs, k0, m, kc);
-        for (let o0 = c0; o0 < c1; o0 += NR) {
-          kernelToTile(kc, sA, sB + (<usize>((o0 - c0) * kc) << 2));
-          addTransposed(dw, k0, m, o0, min(NR, gCout - o0));
+      for (let k = k0; k < k1; k += MR) {
+        const m = min(MR, gK - k);
+        packTaps(xs, k, m, kc);
+        for (let o = c0; o < c1; o += NR) {
+          kernelToTile(kc, sA, sB + (<usize>((o - c0) * kc) << 2));
+          addTransposed(dw, k, m, o, min(NR, gCout - o));
         }
       }
     }
@@ -765,7 +784,7 @@ function directWeight(): bool {
  * sAcc between images; channels and taps past the end repeat the last one and are not stored.
  * Also adds each channel's Σ dY to the f64 sums when sums != 0.
  */
-function weightGradDirect(xs: usize, dy: usize, count: i32, sums: usize): void {
+function weightGradDirect(xs: usize, dy: usize, count: i32, sums: usize, o0: i32, o1: i32): void {
   const plane = <usize>gP << 2;
   const rowX = <usize>(gSh * gWp) << 2;
   const rowY = <usize>gOw << 2;
@@ -776,7 +795,7 @@ function weightGradDirect(xs: usize, dy: usize, count: i32, sums: usize): void {
   for (let t = 0; t < count; t++) {
     const yImg = dy + <usize>t * <usize>gCout * plane;
     const xImg = xs + (<usize>(t * gPlane) << 2);
-    for (let o = 0; o < gCout; o += 4) {
+    for (let o = o0; o < o1; o += 4) {
       const y0 = yImg + <usize>o * plane;
       const y1 = yImg + <usize>min(o + 1, gCout - 1) * plane;
       const y2 = yImg + <usize>min(o + 2, gCout - 1) * plane;
@@ -842,7 +861,7 @@ function weightGradDirect(xs: usize, dy: usize, count: i32, sums: usize): void {
       }
     }
     if (sums != 0) {
-      for (let o = 0; o < gCout; o++) {
+      for (let o = o0; o < o1; o++) {
         const at = sums + (<usize>o << 3);
         store<f64>(at, load<f64>(at) + <f64>sumF32(yImg + <usize>o * plane, gP));
       }
@@ -864,10 +883,10 @@ function sumF32(src: usize, n: i32): f32 {
   return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
 }
 
-/** dW from the direct path's accumulators: each is the sum of its four lanes. */
-function storeDirect(dw: usize): void {
+/** dW[o0..o1) from the direct path's accumulators: each is the sum of its four lanes. */
+function storeDirect(dw: usize, o0: i32, o1: i32): void {
   const pairs = (gK + 1) / 2;
-  for (let o = 0; o < gCout; o++) {
+  for (let o = o0; o < o1; o++) {
     for (let k = 0; k < gK; k++) {
       const at = sAcc + (<usize>(((o / 4) * pairs + k / 2) * 8 + (o & 3) * 2 + (k & 1)) << 4);
       store<f32>(dw + (<usize>(o * gK + k) << 2), lanesSum(v128.load(at)));
@@ -930,7 +949,7 @@ function unpadChunk(dx: usize, count: i32): void {
 
 /** The forward pass for the geometry set by prepare. */
 function forward(x: usize, w: usize, bias: usize, out: usize, n: i32, scratch: usize): void {
-  const chunk = chunkFor(n);
+  const chunk = chunkFor(n, PASS_FORWARD);
   layout(PASS_FORWARD, chunk, scratch);
   fillOffsets(false);
   const inImage = <usize>(gCin * gH * gW) << 2;
@@ -967,7 +986,7 @@ export function conv2d_backward_input_f32(
     forward(dy, w, 0, dx, n, scratch);
     return;
   }
-  const chunk = chunkFor(n);
+  const chunk = chunkFor(n, PASS_INPUT);
   layout(PASS_INPUT, chunk, scratch);
   fillOffsets(true);
   for (let t0 = 0; t0 < n; t0 += chunk) {
@@ -988,14 +1007,33 @@ export function conv2d_backward_weight_f32(
   x: usize, dy: usize, dw: usize, dbias: usize, n: i32, cIn: i32, h: i32, width: i32, cOut: i32,
   kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, scratch: usize,
 ): void {
+  const rows = conv2d_weight_rows(cIn, h, width, cOut, kh, kw, sh, sw, ph, pw);
+  conv2d_backward_weight_range_f32(x, dy, dw, dbias, n, cIn, h, width, cOut, kh, kw, sh, sw, ph, pw, scratch, 0, rows);
+}
+
+/**
+ * conv2d_backward_weight_f32 for rows [r0, r1) of the split conv2d_weight_rows describes:
+ * output channels on the direct path (multiples of 8), taps otherwise (multiples of 4); the
+ * rest of dw is left alone, and dbias is written only by the range that starts at 0. Every
+ * element is summed in the same order whatever the range, so threads given disjoint ranges
+ * compute the same bits as one call over all rows.
+ */
+export function conv2d_backward_weight_range_f32(
+  x: usize, dy: usize, dw: usize, dbias: usize, n: i32, cIn: i32, h: i32, width: i32, cOut: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, scratch: usize, r0: i32, r1: i32,
+): void {
   prepare(PASS_WEIGHT, cIn, h, width, cOut, kh, kw, sh, sw, ph, pw);
-  const chunk = chunkFor(n);
+  const chunk = chunkFor(n, PASS_WEIGHT);
   layout(PASS_WEIGHT, chunk, scratch);
   fillOffsets(false);
   const direct = directWeight();
   if (direct) zeroF32(sAcc, accTiles() * 32);
-  else zeroF32(dw, cOut * gK);
+  else {
+    for (let o = 0; o < cOut; o++) zeroF32(dw + ((<usize>o * <usize>gK + <usize>r0) << 2), r1 - r0);
+  }
   for (let o = 0; o < cOut; o++) store<f64>(sBias + (<usize>o << 3), 0);
+  // Channel sums come with every range of taps but only from all channels of the first.
+  const sums = dbias != 0 && (direct || r0 == 0) ? sBias : 0;
   for (let t0 = 0; t0 < n; t0 += chunk) {
     const count = min(chunk, n - t0);
     let xs = x + ((<usize>t0 * <usize>(cIn * h * width)) << 2);
@@ -1004,11 +1042,40 @@ export function conv2d_backward_weight_f32(
       xs = sPad;
     }
     const dyc = dy + ((<usize>t0 * <usize>(cOut * gP)) << 2);
-    if (direct) weightGradDirect(xs, dyc, count, dbias != 0 ? sBias : 0);
-    else weightGrad(xs, dyc, dw, count * gP, dbias != 0 ? sBias : 0);
+    if (direct) weightGradDirect(xs, dyc, count, sums, r0, r1);
+    else weightGrad(xs, dyc, dw, count * gP, sums, r0, r1);
   }
-  if (direct) storeDirect(dw);
-  if (dbias != 0) {
-    for (let o = 0; o < cOut; o++) store<f32>(dbias + (<usize>o << 2), <f32>load<f64>(sBias + (<usize>o << 3)));
+  if (direct) storeDirect(dw, r0, r1);
+  if (sums != 0) {
+    const o0 = direct ? r0 : 0;
+    const o1 = direct ? r1 : cOut;
+    for (let o = o0; o < o1; o++) store<f32>(dbias + (<usize>o << 2), <f32>load<f64>(sBias + (<usize>o << 3)));
   }
+}
+
+/** Rows the weight gradient splits into: output channels on the direct path, taps otherwise. */
+export function conv2d_weight_rows(
+  cIn: i32, h: i32, w: i32, cOut: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32,
+): i32 {
+  prepare(PASS_WEIGHT, cIn, h, w, cOut, kh, kw, sh, sw, ph, pw);
+  return directWeight() ? cOut : gK;
+}
+
+/**
+ * How a pass may be split over threads with the same bits as one call: the forward pass (and
+ * the input gradient run as one) store each output once, so any whole images (returns 1); the
+ * scattering input gradient adds into windows in an order set by its column blocks, so only at
+ * multiples of a block's images (or of a padded chunk, when that is smaller); the weight
+ * gradient by the rows of conv2d_weight_rows (returns minus their unit).
+ */
+export function conv2d_split_unit(
+  pass: i32, n: i32, cIn: i32, h: i32, w: i32, cOut: i32, kh: i32, kw: i32,
+  sh: i32, sw: i32, ph: i32, pw: i32,
+): i32 {
+  if (pass == PASS_WEIGHT) {
+    prepare(PASS_WEIGHT, cIn, h, w, cOut, kh, kw, sh, sw, ph, pw);
+    return directWeight() ? -NR : -MR;
+  }
+  if (prepare(pass, cIn, h, w, cOut, kh, kw, sh, sw, ph, pw) == PASS_FORWARD) return 1;
+  return min(chunkFor(n, PASS_INPUT), imagesPerBlock());
 }

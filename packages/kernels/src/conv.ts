@@ -4,6 +4,7 @@
 // a chunk of images), which the wrapper allocates and frees here.
 import { checkCount, checkElems } from './check.js';
 import { heap, wasm } from './loader.js';
+import { type ConvKernel, runConv } from './threads.js';
 
 /**
  * Bound on the scratch of one pass: a padded chunk of images (at most half of it, unless a single
@@ -77,14 +78,37 @@ const PASS_FORWARD = 0;
 const PASS_INPUT = 1;
 const PASS_WEIGHT = 2;
 
-/** Runs `body(scratch)` with the scratch block the kernel asks for (freed afterwards). */
-function withScratch(pass: number, s: Conv2dShape, body: (scratch: number) => void): void {
+/**
+ * Runs one pass: split over the thread pool when it is large enough (see runConv; the split
+ * gives the same bits as one call), else as one call with one scratch block.
+ */
+function runPass(
+  pass: number,
+  name: ConvKernel,
+  pointers: number[],
+  perImage: number[],
+  s: Conv2dShape,
+  g: Geometry,
+): void {
+  const k = wasm();
   const h = heap();
-  const scratch = h.alloc(wasm().conv2d_scratch_bytes(pass, ...kernelArgs(s)));
+  const geo = kernelArgs(s);
+  const scratchBytes = (count: number) => k.conv2d_scratch_bytes(pass, count, ...geo.slice(1));
+  const weight = name === 'conv2d_backward_weight_range_f32';
+  const split = {
+    unit: k.conv2d_split_unit(pass, ...geo),
+    rows: weight ? k.conv2d_weight_rows(...geo.slice(1)) : 0,
+    macs: s.n * s.cOut * g.p * g.k,
+  };
+  const alloc = (bytes: number) => h.alloc(bytes);
+  const free = (ptr: number) => h.free(ptr);
+  if (runConv(name, pointers, perImage, geo, split, scratchBytes, alloc, free)) return;
+  const scratch = alloc(scratchBytes(s.n));
   try {
-    body(scratch);
+    const tail = weight ? [0, split.rows] : [];
+    k[name](...pointers, ...geo, scratch, ...tail);
   } finally {
-    h.free(scratch);
+    free(scratch);
   }
 }
 
@@ -114,8 +138,13 @@ export function conv2d(x: number, w: number, bias: number, out: number, shape: C
   checkElems(op, `out ${dims(n, cOut, g.oh, g.ow)}`, out, n * cOut * g.p);
   checkNoAlias(op, { out }, { x, w, bias });
   if (n === 0) return;
-  withScratch(PASS_FORWARD, shape, (scratch) =>
-    wasm().conv2d_f32(x, w, bias, out, ...kernelArgs(shape), scratch),
+  runPass(
+    PASS_FORWARD,
+    'conv2d_f32',
+    [x, w, bias, out],
+    [4 * cIn * h * width, 0, 0, 4 * cOut * g.p],
+    shape,
+    g,
   );
 }
 
@@ -133,8 +162,13 @@ export function conv2dBackwardInput(dy: number, w: number, dx: number, shape: Co
   checkElems(op, `dx ${dims(n, cIn, h, width)}`, dx, n * cIn * h * width);
   checkNoAlias(op, { dx }, { dy, w });
   if (n === 0) return;
-  withScratch(PASS_INPUT, shape, (scratch) =>
-    wasm().conv2d_backward_input_f32(dy, w, dx, ...kernelArgs(shape), scratch),
+  runPass(
+    PASS_INPUT,
+    'conv2d_backward_input_f32',
+    [dy, w, dx],
+    [4 * cOut * g.p, 0, 4 * cIn * h * width],
+    shape,
+    g,
   );
 }
 
@@ -159,7 +193,5 @@ export function conv2dBackwardWeight(
   checkElems(op, `dw ${dims(cOut, cIn, kh, kw)}`, dw, cOut * g.k);
   if (dbias !== 0) checkElems(op, `dbias ${dims(cOut)}`, dbias, cOut);
   checkNoAlias(op, { dw, dbias }, { x, dy });
-  withScratch(PASS_WEIGHT, shape, (scratch) =>
-    wasm().conv2d_backward_weight_f32(x, dy, dw, dbias, ...kernelArgs(shape), scratch),
-  );
+  runPass(PASS_WEIGHT, 'conv2d_backward_weight_range_f32', [x, dy, dw, dbias], [0, 0, 0, 0], shape, g);
 }

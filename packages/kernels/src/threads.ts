@@ -12,12 +12,20 @@ import { CONTROL, WORKER_SOURCE, type WorkerInit } from './worker.js';
 export const MAX_THREADS = 64;
 const W = CONTROL;
 const MAX_CHUNKS = 2 * MAX_THREADS;
-const MAX_ARGS = 16;
+const MAX_ARGS = 20;
 /** Bytes of the control block the loader reserves in shared memory. */
 export const CONTROL_BYTES = W.ARGS * 4 + MAX_ARGS * 32;
 
 /** Kernels a worker can run; a job's op is an index into this list. */
-const KERNELS = ['matmul_f32', 'matmul_f32_range', 'unary_f32', 'unary_backward_f32'] as const;
+const KERNELS = [
+  'matmul_f32',
+  'matmul_f32_range',
+  'unary_f32',
+  'unary_backward_f32',
+  'conv2d_f32',
+  'conv2d_backward_input_f32',
+  'conv2d_backward_weight_range_f32',
+] as const;
 type KernelName = (typeof KERNELS)[number];
 
 /**
@@ -441,5 +449,56 @@ export function parallelUnary(
     fixed(alpha),
   ];
   runChunks(name, bounds, form.flat());
+  return true;
+}
+
+/** The conv2d kernels a call can be split into; see runConv. */
+export type ConvKernel = 'conv2d_f32' | 'conv2d_backward_input_f32' | 'conv2d_backward_weight_range_f32';
+
+/**
+ * Runs one conv2d pass, split over the pool when it is large enough. `geometry` is
+ * [n, cIn, h, w, cOut, kh, kw, sh, sw, ph, pw]. With unit > 0 (the forward pass and the input
+ * gradient) chunks are whole images, in multiples of `unit`, and `perImage` says how many bytes
+ * each pointer advances per image (0: the same for every chunk). With unit < 0 (the weight
+ * gradient) chunks are ranges of its `rows` in multiples of -unit, passed as two trailing
+ * arguments, each thread reading the whole batch. `scratchBytes(count)` is the scratch of a
+ * call over `count` images; `alloc`/`free` lend it, one share per thread that may take a
+ * chunk. Returns false, having run nothing, when the call should run on this thread alone.
+ */
+export function runConv(
+  name: ConvKernel,
+  pointers: number[],
+  perImage: number[],
+  geometry: number[],
+  split: { unit: number; rows: number; macs: number },
+  scratchBytes: (count: number) => number,
+  alloc: (bytes: number) => number,
+  free: (ptr: number) => void,
+): boolean {
+  const threads = threadCount();
+  const { unit, rows, macs } = split;
+  if (threads < 2 || macs < 2 * MATMUL_MIN_MACS_PER_CHUNK) return false;
+  const n = geometry[0];
+  const byRows = unit < 0;
+  const bounds = chunkBounds(
+    byRows ? rows : n,
+    Math.abs(unit),
+    threads,
+    Math.floor(macs / MATMUL_MIN_MACS_PER_CHUNK),
+  );
+  if (bounds.length === 0) return false;
+  let widest = 0;
+  for (let i = 1; i < bounds.length; i++) widest = Math.max(widest, bounds[i] - bounds[i - 1]);
+  const share = align64(scratchBytes(byRows ? n : widest));
+  const scratch = alloc(share * scratchShares(pool!));
+  try {
+    const args = pointers.map((ptr, i) => (perImage[i] === 0 ? fixed(ptr) : [ptr, perImage[i], 0, 0]));
+    const count = byRows ? fixed(n) : [0, -1, 1, 0];
+    const form = [...args, count, ...geometry.slice(1).map(fixed), [scratch, 0, 0, share]];
+    if (byRows) form.push([0, 1, 0, 0], [0, 0, 1, 0]);
+    runChunks(name, bounds, form.flat());
+  } finally {
+    free(scratch);
+  }
   return true;
 }

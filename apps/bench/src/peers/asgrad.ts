@@ -10,6 +10,7 @@ import {
   kernelInfo,
   matmul,
   ready,
+  setThreads,
 } from '@asgrad/kernels';
 import * as optim from '@asgrad/optim';
 import { packageVersion } from '../machine.js';
@@ -169,23 +170,52 @@ export const tensorAdd: AddImpl = {
   },
 };
 
-/** Loads the kernels and describes the build that is running. */
-export async function asgradPeer(): Promise<Peer> {
-  await ready();
-  const info = kernelInfo();
-  const build = [
-    info.simd,
-    `${info.threads} thread${info.threads === 1 ? '' : 's'}`,
-    info.sharedMemory ? 'shared memory' : 'private memory',
-    `${info.wasmBytes} B wasm`,
-    ...info.notes,
-  ].join(', ');
-  return {
-    name: 'asgrad',
-    library: { peer: 'asgrad', name: '@asgrad/kernels', version: packageVersion('@asgrad/kernels'), build },
-    matmul: prepareMatmul,
-    add: kernelAdd.prepare,
-    conv2d: prepareConv,
-    optimizer: prepareOptimizer,
+/** Pins the kernels' thread count before every round (and the output check) of a case. */
+function onThreads<S>(threads: number, prepare: (spec: S) => Promise<Prepared>) {
+  return async (spec: S): Promise<Prepared> => {
+    await setThreads(threads);
+    const prep = await prepare(spec);
+    return { ...prep, enter: () => setThreads(threads) };
   };
+}
+
+/**
+ * Loads the kernels: `asgrad` runs every case on 1 thread; with more cores, `asgrad-<n>t`
+ * runs the cases the kernels split over threads (matmul, conv2d) on all n of them.
+ */
+export async function asgradPeers(threads: number): Promise<Peer[]> {
+  await ready();
+  const library = (t: number) => {
+    const info = kernelInfo();
+    const build = [
+      info.simd,
+      `${t} thread${t === 1 ? '' : 's'}`,
+      info.sharedMemory ? 'shared memory' : 'private memory',
+      `${info.wasmBytes} B wasm`,
+      ...info.notes,
+    ].join(', ');
+    return {
+      peer: t === 1 ? 'asgrad' : `asgrad-${t}t`,
+      name: '@asgrad/kernels',
+      version: packageVersion('@asgrad/kernels'),
+      build,
+    };
+  };
+  const one: Peer = {
+    name: 'asgrad',
+    library: library(1),
+    matmul: onThreads(1, prepareMatmul),
+    add: onThreads(1, kernelAdd.prepare),
+    conv2d: onThreads(1, prepareConv),
+    optimizer: onThreads(1, prepareOptimizer),
+  };
+  // Without shared memory the kernels run on one thread whatever is asked: no second column.
+  if (threads < 2 || !kernelInfo().sharedMemory) return [one];
+  const many: Peer = {
+    name: `asgrad-${threads}t`,
+    library: library(threads),
+    matmul: onThreads(threads, prepareMatmul),
+    conv2d: onThreads(threads, prepareConv),
+  };
+  return [one, many];
 }

@@ -85,3 +85,11 @@ export async function asgradPeak(ctx: BenchContext, peers: Peer[]): Promise<Asgr
   const relaxed = info?.simd === 'relaxed' && peak.relaxed !== undefined;
   return { info, gflops: relaxed ? peak.relaxed! : peak.simd128, relaxed };
 }
+
+/** Says which asgrad columns run on how many threads (every peer but asgrad-<n>t runs on one). */
+export function threadNote(peers: Peer[]): string {
+  const many = peers.find((p) => /^asgrad-\d+t$/.test(p.name));
+  return many
+    ? `asgrad runs on 1 thread and ${many.name} on ${many.name.slice(7, -1)} (\`setThreads\` before each round, the same kernels split by output rows or columns); every other peer runs on 1 thread (TF.js wasm has no threaded build in Node, jax-js no workers).`
+    : 'asgrad runs on 1 thread (one core, or no shared memory), as every other peer does.';
+}

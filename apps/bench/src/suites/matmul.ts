@@ -4,7 +4,7 @@
 import type { MatmulSpec } from '../peers/types.js';
 import { SEED, uniform } from '../random.js';
 import type { CaseResult } from '../report.js';
-import { asgradPeak, type Plan, runCase } from './common.js';
+import { asgradPeak, type Plan, runCase, threadNote } from './common.js';
 import type { Suite } from './types.js';
 
 export interface Shape {
@@ -38,7 +38,7 @@ const PLAIN_MAX_MACS = 256 ** 3;
 
 export const matmulSuite: Suite = {
   name: 'matmul',
-  title: 'matrix multiply, 1 thread (GFLOP/s)',
+  title: 'matrix multiply (GFLOP/s)',
   async run(ctx) {
     const peers = await ctx.peers();
     const { info, gflops: peakGflops, relaxed: relaxedPeak } = await asgradPeak(ctx, peers);
@@ -78,9 +78,7 @@ export const matmulSuite: Suite = {
     const notes = [
       'A is stored [m,k] (Aᵀ·B: [k,m]) and B [k,n] (A·Bᵀ: [n,k]); no peer gets a materialised transpose. GFLOP/s = 2·m·n·k / time.',
       `asgrad: \`matmul(args)\` from @asgrad/kernels on heap pointers, output preallocated; ${info?.simd ?? 'unknown'} build. % of peak is against the ${relaxedPeak ? 'relaxed-SIMD FMA' : 'SIMD128 mul+add'} single-thread peak (its best round), ${peakGflops.toFixed(1)} GFLOP/s.`,
-      info?.threads === 1
-        ? 'asgrad runs on 1 thread: @asgrad/kernels has no thread pool yet (kernelInfo().threads = 1), so there is no n-thread column.'
-        : `asgrad runs with kernelInfo().threads = ${info?.threads ?? 'unknown'}.`,
+      threadNote(peers),
       'TF.js: `tf.matMul(a, b, transposeA, transposeB)` with prod mode on, result disposed each call. jax-js: `jit` of `np.matmul` with the transposes inside, `await blockUntilReady()` each call.',
       'plain-js: a Float32Array triple loop, run only up to 256³ multiply-adds (the 512³ and 1024³ cases would take minutes).',
     ];

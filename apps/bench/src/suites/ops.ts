@@ -16,7 +16,7 @@ export const opsSuite: Suite = {
   name: 'ops',
   title: 'per-op overhead of an elementwise add (µs per call)',
   async run(ctx) {
-    const peers = (await ctx.peers()).filter((p) => p.name !== 'plain-js');
+    const peers = (await ctx.peers()).filter((p) => p.name !== 'plain-js' && !p.name.startsWith('asgrad-'));
     const cases: CaseResult[] = [];
     for (const [i, n] of SIZES.entries()) {
       const spec: AddSpec = { n, a: uniform(n, SEED + 1000 + 2 * i), b: uniform(n, SEED + 1001 + 2 * i) };
