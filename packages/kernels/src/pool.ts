@@ -1,6 +1,7 @@
 // 2-D max and average pooling (NCHW): validated wrappers over assembly/pool.ts.
 import { checkCount, checkElems } from './check.js';
 import { wasm } from './loader.js';
+import { type ItemKernel, runItems } from './threads.js';
 
 /** Input [n, c, h, w], window kh x kw; strides >= 1; paddings 0 <= pad <= kernel/2, as in PyTorch. */
 export interface Pool2dShape {
@@ -49,7 +50,23 @@ function checkNotSame(op: string, a: [string, number], b: [string, number]): voi
 }
 
 function windowArgs(s: Pool2dShape, oh: number, ow: number): number[] {
-  return [s.n * s.c, s.h, s.w, s.kh, s.kw, s.strideH, s.strideW, s.padH, s.padW, oh, ow];
+  return [s.h, s.w, s.kh, s.kw, s.strideH, s.strideW, s.padH, s.padW, oh, ow];
+}
+
+/**
+ * Runs a pooling kernel over the n*c planes: split over the thread pool by whole planes when
+ * large enough (pointer i advances planeBytes[i] per plane), else in one call.
+ */
+function overPlanes(
+  name: ItemKernel,
+  pointers: number[],
+  planeBytes: number[],
+  s: Pool2dShape,
+  rest: number[],
+): void {
+  const planes = s.n * s.c;
+  if (runItems(name, pointers, planeBytes, planes, rest, s.h * s.w)) return;
+  wasm()[name](...pointers, planes, ...rest);
 }
 
 /**
@@ -74,7 +91,8 @@ export function maxPool2d(x: number, out: number, argmaxOut: number, shape: Pool
   checkNotSame(op, ['argmaxOut', argmaxOut], ['x', x]);
   checkNotSame(op, ['argmaxOut', argmaxOut], ['out', out]);
   if (n === 0) return;
-  wasm().maxpool2d_f32(x, out, argmaxOut, ...windowArgs(shape, oh, ow));
+  const o = 4 * oh * ow;
+  overPlanes('maxpool2d_f32', [x, out, argmaxOut], [4 * h * w, o, o], shape, windowArgs(shape, oh, ow));
 }
 
 /**
@@ -91,7 +109,8 @@ export function maxPool2dBackward(dy: number, argmax: number, dx: number, shape:
   checkNotSame(op, ['dx', dx], ['dy', dy]);
   checkNotSame(op, ['dx', dx], ['argmax', argmax]);
   if (n === 0) return;
-  wasm().maxpool2d_backward_f32(dy, argmax, dx, n * c, h, w, oh, ow);
+  const o = 4 * oh * ow;
+  overPlanes('maxpool2d_backward_f32', [dy, argmax, dx], [o, o, 4 * h * w], shape, [h, w, oh, ow]);
 }
 
 /**
@@ -106,7 +125,7 @@ export function avgPool2d(x: number, out: number, shape: Pool2dShape): void {
   checkElems(op, `out ${dims(n, c, oh, ow)}`, out, n * c * oh * ow);
   checkNotSame(op, ['out', out], ['x', x]);
   if (n === 0) return;
-  wasm().avgpool2d_f32(x, out, ...windowArgs(shape, oh, ow));
+  overPlanes('avgpool2d_f32', [x, out], [4 * h * w, 4 * oh * ow], shape, windowArgs(shape, oh, ow));
 }
 
 /** Gradient of {@link avgPool2d}: dx = 0, then dy / (kh*kw) is added over each window. */
@@ -118,5 +137,5 @@ export function avgPool2dBackward(dy: number, dx: number, shape: Pool2dShape): v
   checkElems(op, `dx ${dims(n, c, h, w)}`, dx, n * c * h * w);
   checkNotSame(op, ['dx', dx], ['dy', dy]);
   if (n === 0) return;
-  wasm().avgpool2d_backward_f32(dy, dx, ...windowArgs(shape, oh, ow));
+  overPlanes('avgpool2d_backward_f32', [dy, dx], [4 * oh * ow, 4 * h * w], shape, windowArgs(shape, oh, ow));
 }

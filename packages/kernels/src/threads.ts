@@ -25,6 +25,10 @@ const KERNELS = [
   'conv2d_f32',
   'conv2d_backward_input_f32',
   'conv2d_backward_weight_range_f32',
+  'maxpool2d_f32',
+  'maxpool2d_backward_f32',
+  'avgpool2d_f32',
+  'avgpool2d_backward_f32',
 ] as const;
 type KernelName = (typeof KERNELS)[number];
 
@@ -500,5 +504,36 @@ export function runConv(
   } finally {
     free(scratch);
   }
+  return true;
+}
+
+/** Kernels over independent items (pooling planes) that runItems can split. */
+export type ItemKernel =
+  | 'maxpool2d_f32'
+  | 'maxpool2d_backward_f32'
+  | 'avgpool2d_f32'
+  | 'avgpool2d_backward_f32';
+
+/**
+ * Runs kernel(...pointers, count, ...rest) over `items` independent items, split over the pool
+ * in chunks of whole items when there is enough work (`elementsPerItem` each, measured as for
+ * elementwise ops). Pointer i advances by perItem[i] bytes per item. Each item is computed by
+ * the same instructions whichever chunk it lands in, so the bits never depend on the split.
+ * Returns false, having run nothing, when the call should stay on this thread.
+ */
+export function runItems(
+  name: ItemKernel,
+  pointers: number[],
+  perItem: number[],
+  items: number,
+  rest: number[],
+  elementsPerItem: number,
+): boolean {
+  const work = items * elementsPerItem;
+  if (threadCount() < 2 || work < 2 * ELEMENTWISE_MIN_PER_CHUNK) return false;
+  const bounds = chunkBounds(items, 1, threadCount(), Math.floor(work / ELEMENTWISE_MIN_PER_CHUNK));
+  if (bounds.length === 0) return false;
+  const form = [...pointers.map((ptr, i) => [ptr, perItem[i], 0, 0]), [0, -1, 1, 0], ...rest.map(fixed)];
+  runChunks(name, bounds, form.flat());
   return true;
 }

@@ -1,15 +1,22 @@
-// conv2d's three passes split over the thread pool: the same bits on 1, 2 and 3 threads, for
-// the forward pass (chunks of images), the input gradient in both of its forms (run as a
-// forward pass, and scattering into windows, whose chunks must keep one call's column blocks)
-// and the weight gradient (chunks of output channels), with and without padding and stride.
+// The CNN kernels split over the thread pool give the same bits on 1, 2 and 3 threads: conv2d's
+// forward pass (chunks of images), its input gradient in both forms (run as a forward pass, and
+// scattering into windows, whose chunks must keep one call's column blocks) and its weight
+// gradient (chunks of channels or taps), with and without padding and stride; and max / average
+// pooling forward and backward (chunks of planes), with overlapping windows.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  avgPool2d,
+  avgPool2dBackward,
   type Conv2dShape,
   conv2d,
   conv2dBackwardInput,
   conv2dBackwardWeight,
   conv2dOutSize,
   heap,
+  maxPool2d,
+  maxPool2dBackward,
+  type Pool2dShape,
+  pool2dOutSize,
   ready,
   setThreads,
 } from '../src/index.js';
@@ -107,4 +114,56 @@ describe('conv2d on the thread pool', () => {
       }
     });
   }
+});
+
+/** Max and average pooling, forward and backward, on `threads` threads. */
+async function pools(s: Pool2dShape, threads: number): Promise<{ out: Uint32Array[]; jobs: number }> {
+  await setThreads(threads);
+  const { oh, ow } = pool2dOutSize(s);
+  const xLen = s.n * s.c * s.h * s.w;
+  const yLen = s.n * s.c * oh * ow;
+  const x = upload(randoms(xLen, 5));
+  const dy = upload(randoms(yLen, 6));
+  const y = heap().alloc(yLen * 4);
+  const arg = heap().alloc(yLen * 4);
+  const dx = heap().alloc(xLen * 4);
+  const before = poolStats().jobs;
+  const out: Uint32Array[] = [];
+  maxPool2d(x, y, arg, s);
+  out.push(bits(y, yLen), bits(arg, yLen));
+  maxPool2dBackward(dy, arg, dx, s);
+  out.push(bits(dx, xLen));
+  avgPool2d(x, y, s);
+  out.push(bits(y, yLen));
+  avgPool2dBackward(dy, dx, s);
+  out.push(bits(dx, xLen));
+  const jobs = poolStats().jobs - before;
+  for (const p of [x, dy, y, arg, dx]) heap().free(p);
+  return { out, jobs };
+}
+
+describe('pooling on the thread pool', () => {
+  // Stride 1 with a 3x3 window: backward adds several outputs into each input pixel.
+  const s: Pool2dShape = {
+    n: 12,
+    c: 7,
+    h: 30,
+    w: 30,
+    kh: 3,
+    kw: 3,
+    strideH: 1,
+    strideW: 1,
+    padH: 1,
+    padW: 1,
+  };
+  it('max and average pooling, forward and backward: the same bits on 1, 2 and 3 threads', async () => {
+    const one = await pools(s, 1);
+    expect(one.jobs).toBe(0);
+    for (const threads of [2, 3]) {
+      const many = await pools(s, threads);
+      expect(many.jobs).toBe(4);
+      for (const [i, what] of ['max', 'argmax', 'max dx', 'avg', 'avg dx'].entries())
+        expectSameBits(many.out[i], one.out[i], `${what} on ${threads} threads`);
+    }
+  });
 });
