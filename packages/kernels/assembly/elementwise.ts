@@ -403,6 +403,27 @@ export function binary_f32(op: i32, a: usize, b: usize, out: usize, dims: usize,
   }
 }
 
+/**
+ * out = a (op) b over n contiguous elements: binary_f32's rank-1 contiguous case, the same
+ * instructions, without the dims block (so a thread can take a chunk of it).
+ */
+export function binary_same_f32(op: i32, a: usize, b: usize, out: usize, n: i32): void {
+  switch (op) {
+    case BINARY_ADD: binaryRow(BINARY_ADD, a, 1, b, 1, out, n); break;
+    case BINARY_SUB: binaryRow(BINARY_SUB, a, 1, b, 1, out, n); break;
+    case BINARY_MUL: binaryRow(BINARY_MUL, a, 1, b, 1, out, n); break;
+    case BINARY_DIV: binaryRow(BINARY_DIV, a, 1, b, 1, out, n); break;
+    case BINARY_POW: binaryRow(BINARY_POW, a, 1, b, 1, out, n); break;
+    case BINARY_MAXIMUM: binaryRow(BINARY_MAXIMUM, a, 1, b, 1, out, n); break;
+    case BINARY_MINIMUM: binaryRow(BINARY_MINIMUM, a, 1, b, 1, out, n); break;
+    case BINARY_GT: binaryRow(BINARY_GT, a, 1, b, 1, out, n); break;
+    case BINARY_GE: binaryRow(BINARY_GE, a, 1, b, 1, out, n); break;
+    case BINARY_LT: binaryRow(BINARY_LT, a, 1, b, 1, out, n); break;
+    case BINARY_LE: binaryRow(BINARY_LE, a, 1, b, 1, out, n); break;
+    case BINARY_EQ: binaryRow(BINARY_EQ, a, 1, b, 1, out, n); break;
+  }
+}
+
 /** out[i] = a[i] + b[i] over contiguous blocks (the first kernel; kept for its callers). */
 export function add_f32(a: usize, b: usize, out: usize, n: i32): void {
   binaryRow(BINARY_ADD, a, 1, b, 1, out, n);

@@ -3,7 +3,7 @@
 // out-of-bounds read or write.
 import { checkCount, checkElems } from './check.js';
 import { wasm, writeScratch } from './loader.js';
-import { parallelUnary } from './threads.js';
+import { parallelElementwise } from './threads.js';
 
 /** Unary ops: `step` is x > 0 ? 1 : 0; `gelu` is PyTorch's exact erf form. */
 export type UnaryOp =
@@ -275,7 +275,7 @@ export function unary(op: UnaryOp, x: number, out: number, n: number, alpha = 0)
   if (op === 'leakyRelu' && !Number.isFinite(alpha))
     throw new Error(`leakyRelu: alpha must be a finite number, got ${alpha}`);
   checkElemwise(op, n, { x, out });
-  if (!parallelUnary('unary_f32', code, [x, out], n, alpha)) wasm().unary_f32(code, x, out, n, alpha);
+  if (!parallelElementwise('unary_f32', code, [x, out], n, alpha)) wasm().unary_f32(code, x, out, n, alpha);
 }
 
 /**
@@ -303,7 +303,7 @@ export function unaryBackward(
   if (input === 'y') checkElems(name, 'y', y, n);
   if (input !== 'none') checkElems(name, 'dy', dy, n);
   checkElems(name, 'dx', dx, n);
-  if (!parallelUnary('unary_backward_f32', code, [x, y, dy, dx], n, alpha))
+  if (!parallelElementwise('unary_backward_f32', code, [x, y, dy, dx], n, alpha))
     wasm().unary_backward_f32(code, x, y, dy, dx, n, alpha);
 }
 
@@ -343,6 +343,8 @@ export function binary(
   if (n === 0) return;
   const c = coalesce(outShape, [aStrides, bStrides]);
   const r = c.shape.length;
+  // Same-shape contiguous operands coalesce to one row: binarySame's path, which threads take.
+  if (r === 1 && c.strides[0][0] === 1 && c.strides[1][0] === 1) return sameShape(code, a, b, out, n);
   const dims = writeScratch([...c.shape, ...c.strides[0], ...c.strides[1], ...new Array<number>(r).fill(0)]);
   wasm().binary_f32(code, a, b, out, dims, r);
 }
@@ -358,7 +360,13 @@ export function binarySame(op: BinaryOp, a: number, b: number, out: number, n: n
   checkElems(op, 'b', b, n);
   checkElems(op, 'out', out, n);
   if (n === 0) return;
-  wasm().binary_f32(code, a, b, out, writeScratch([n, 1, 1, 0]), 1);
+  sameShape(code, a, b, out, n);
+}
+
+/** binary_same_f32 on this thread, or split over the pool when n is large. */
+function sameShape(code: number, a: number, b: number, out: number, n: number): void {
+  if (!parallelElementwise('binary_same_f32', code, [a, b, out], n))
+    wasm().binary_same_f32(code, a, b, out, n);
 }
 
 /** out[i] = x[i]·scale + shift (rounded after the multiply and after the add). */

@@ -22,6 +22,7 @@ const KERNELS = [
   'matmul_f32_range',
   'unary_f32',
   'unary_backward_f32',
+  'binary_same_f32',
   'conv2d_f32',
   'conv2d_backward_input_f32',
   'conv2d_backward_weight_range_f32',
@@ -431,17 +432,18 @@ export function runMatmul(
 }
 
 /**
- * Runs unary_f32(code, x, out, n, alpha) or unary_backward_f32(code, x, y, dy, dx, n, alpha)
- * over contiguous chunks (starting at multiples of 16 elements, so every chunk but the last
- * runs only the SIMD body, as the whole call would) when n is large and threads are running.
- * Returns false, having run nothing, when the call should stay on this thread.
+ * Runs unary_f32(code, x, out, n, alpha), unary_backward_f32(code, x, y, dy, dx, n, alpha) or
+ * binary_same_f32(code, a, b, out, n) over contiguous chunks (starting at multiples of 16
+ * elements, so every chunk but the last runs only the SIMD body, as the whole call would) when
+ * n is large and threads are running. Returns false, having run nothing, when the call should
+ * stay on this thread.
  */
-export function parallelUnary(
-  name: 'unary_f32' | 'unary_backward_f32',
+export function parallelElementwise(
+  name: 'unary_f32' | 'unary_backward_f32' | 'binary_same_f32',
   code: number,
   pointers: number[],
   n: number,
-  alpha: number,
+  alpha?: number,
 ): boolean {
   if (n < 2 * ELEMENTWISE_MIN_PER_CHUNK || threadCount() < 2) return false;
   const bounds = chunkBounds(n, 16, threadCount(), Math.floor(n / ELEMENTWISE_MIN_PER_CHUNK));
@@ -450,8 +452,8 @@ export function parallelUnary(
     fixed(code),
     ...pointers.map((ptr) => (ptr === 0 ? fixed(0) : [ptr, 4, 0, 0])),
     [0, -1, 1, 0],
-    fixed(alpha),
   ];
+  if (alpha !== undefined) form.push(fixed(alpha));
   runChunks(name, bounds, form.flat());
   return true;
 }

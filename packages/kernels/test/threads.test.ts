@@ -3,6 +3,8 @@
 // setThreads validates and is reported by kernelInfo, and views stay valid across growth.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  binary,
+  binarySame,
   heap,
   kernelInfo,
   MAX_THREADS,
@@ -13,7 +15,7 @@ import {
   unary,
   unaryBackward,
 } from '../src/index.js';
-import { MATMUL_MIN_MACS_PER_CHUNK, parallelUnary, poolStats } from '../src/threads.js';
+import { MATMUL_MIN_MACS_PER_CHUNK, parallelElementwise, poolStats } from '../src/threads.js';
 
 beforeAll(() => ready());
 afterAll(() => setThreads(2));
@@ -193,18 +195,44 @@ describe('threads', () => {
     for (const p of [x, dy, y, dx]) heap().free(p);
   });
 
+  it('binary ops over a large block (same-shape and coalesced strides): the same bits on 1 and 3 threads', async () => {
+    const n = 300_007;
+    const rnd = lcg(17);
+    const a = block(n, () => 2 + rnd());
+    const b = block(n, rnd);
+    const out = heap().alloc(n * 4);
+    const results: Uint32Array[][] = [];
+    for (const threads of [1, 3]) {
+      await setThreads(threads);
+      const before = poolStats().jobs;
+      const got: Uint32Array[] = [];
+      for (const op of ['add', 'div', 'pow'] as const) {
+        binarySame(op, a, b, out, n);
+        got.push(bits(out, n));
+      }
+      // A [7, n/7]-shaped view with contiguous strides takes the same path.
+      binary('mul', a, [42_858, 1], b, [42_858, 1], out, [7, 42_858]);
+      got.push(bits(out, 7 * 42_858));
+      expect(poolStats().jobs - before).toBe(threads === 1 ? 0 : 4);
+      results.push(got);
+    }
+    for (const [i, op] of ['add', 'div', 'pow', 'mul'].entries())
+      expectSameBits(results[1][i], results[0][i], op);
+    for (const p of [a, b, out]) heap().free(p);
+  });
+
   it('a chunk that traps fails the call, on whichever thread it ran, and the pool keeps working', async () => {
     await setThreads(2);
     const n = 1 << 20;
     // The wrappers never allow this: the second half of the range lies past the end of memory.
     const x = heap().stats().heapBytes - 2 * n;
-    expect(() => parallelUnary('unary_f32', 0, [x, x], n, 0)).toThrow(
+    expect(() => parallelElementwise('unary_f32', 0, [x, x], n, 0)).toThrow(
       /out of bounds|failed on a worker thread/,
     );
     const rnd = lcg(9);
     const y = block(n, rnd);
     const want = bits(y, n).map((v) => v ^ 0x80000000); // neg flips the sign bit
-    expect(parallelUnary('unary_f32', 0, [y, y], n, 0)).toBe(true);
+    expect(parallelElementwise('unary_f32', 0, [y, y], n, 0)).toBe(true);
     expectSameBits(bits(y, n), want, 'neg after a failed call');
     heap().free(y);
   });
