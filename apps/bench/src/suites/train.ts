@@ -42,8 +42,9 @@ export function trainPlans(quick: boolean): TrainPlan[] {
     {
       model: 'mlp',
       batch: 128,
-      warmupSteps: 5,
-      maxSteps: 100,
+      // Enough steps for every JIT (V8's, jax-js's) to settle before the timed rounds.
+      warmupSteps: 20,
+      maxSteps: 200,
       roundSeconds: 3,
       reps: 5,
       budgetSeconds: 30,
