@@ -127,9 +127,13 @@ export function headlines(report: Report): Headline[] {
       const rs = s.cases.map((c) => ratio(c, s.baseline!, peer)).filter((r): r is number => r !== undefined);
       if (rs.length === 0) continue;
       const geomean = Math.exp(rs.reduce((a, r) => a + Math.log(r), 0) / rs.length);
+      // asgrad against itself on n threads: the useful figure is the inverse, the speedup.
+      const threads = /^asgrad-(\d+)t$/.exec(peer)?.[1];
       out.push({
         suite: s.suite,
-        caveat: s.caveat,
+        caveat: threads
+          ? `asgrad on 1 thread vs ${threads}: the ${threads}-thread speedup is ${fmt(1 / geomean)}× (${fmt(1 / Math.max(...rs))}×–${fmt(1 / Math.min(...rs))}×)`
+          : s.caveat,
         peer,
         geomean,
         min: Math.min(...rs),

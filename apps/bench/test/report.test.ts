@@ -110,6 +110,25 @@ describe('ratios', () => {
     expect(h[0].max).toBeCloseTo(8);
     expect(h[1]).toMatchObject({ suite: 'ops', peer: 'peer', cases: 1, caveat: 'asgrad below its API' });
   });
+  it('against asgrad on n threads, the headline note gives the n-thread speedup', () => {
+    // The 'peer' column renamed asgrad-2t: asgrad / asgrad-2t = 2 and 8, so 2 threads are 0.25× as fast.
+    const threaded: SuiteResult = {
+      ...matmul,
+      peers: ['asgrad', 'asgrad-2t'],
+      cases: matmul.cases.map((c) => ({
+        ...c,
+        cells: c.cells
+          .filter((x) => x.peer === 'asgrad' || x.peer === 'peer')
+          .map((x) => ({
+            ...x,
+            peer: x.peer === 'peer' ? 'asgrad-2t' : x.peer,
+          })),
+      })),
+    };
+    const [h] = headlines({ ...report, suites: [threaded] });
+    expect(h.peer).toBe('asgrad-2t');
+    expect(h.caveat).toBe('asgrad on 1 thread vs 2: the 2-thread speedup is 0.250× (0.125×–0.500×)');
+  });
 });
 
 describe('renderSuite', () => {
