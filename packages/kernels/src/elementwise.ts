@@ -344,7 +344,10 @@ export function binary(
   const c = coalesce(outShape, [aStrides, bStrides]);
   const r = c.shape.length;
   // Same-shape contiguous operands coalesce to one row: binarySame's path, which threads take.
-  if (r === 1 && c.strides[0][0] === 1 && c.strides[1][0] === 1) return sameShape(code, a, b, out, n);
+  if (r === 1 && c.strides[0][0] === 1 && c.strides[1][0] === 1) {
+    sameShape(code, a, b, out, n);
+    return;
+  }
   const dims = writeScratch([...c.shape, ...c.strides[0], ...c.strides[1], ...new Array<number>(r).fill(0)]);
   wasm().binary_f32(code, a, b, out, dims, r);
 }
