@@ -21,6 +21,7 @@ import {
   setThreads,
 } from '../src/index.js';
 import { poolStats } from '../src/threads.js';
+import { bits, expectSameBits } from './bits.js';
 import { randoms } from './conv-helpers.js';
 
 beforeAll(() => ready());
@@ -65,14 +66,6 @@ function upload(data: Float32Array): number {
     .f32()
     .set(data, p / 4);
   return p;
-}
-
-const bits = (p: number, n: number) => new Uint32Array(heap().f32().buffer, p, n).slice();
-
-function expectSameBits(got: Uint32Array, want: Uint32Array, what: string): void {
-  expect(got.length).toBe(want.length);
-  const i = got.findIndex((v, j) => v !== want[j]);
-  if (i >= 0) expect.fail(`${what}: element ${i} has bits ${got[i]}, want ${want[i]}`);
 }
 
 /** The three passes' outputs (y, dx, dw, db) on `threads` threads, and the split calls they made. */

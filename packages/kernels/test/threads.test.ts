@@ -16,6 +16,7 @@ import {
   unaryBackward,
 } from '../src/index.js';
 import { MATMUL_MIN_MACS_PER_CHUNK, parallelElementwise, poolStats } from '../src/threads.js';
+import { bits, expectSameBits } from './bits.js';
 
 beforeAll(() => ready());
 afterAll(() => setThreads(2));
@@ -34,16 +35,6 @@ function block(n: number, rnd: () => number): number {
   const f = heap().f32();
   for (let i = 0; i < n; i++) f[p / 4 + i] = rnd();
   return p;
-}
-
-/** A copy of n floats' bit patterns. */
-const bits = (p: number, n: number) => new Uint32Array(heap().f32().buffer, p, n).slice();
-
-/** Expects identical bit patterns, naming the first element that differs. */
-function expectSameBits(got: Uint32Array, want: Uint32Array, what: string): void {
-  expect(got.length).toBe(want.length);
-  const i = got.findIndex((v, j) => v !== want[j]);
-  if (i >= 0) expect.fail(`${what}: element ${i} has bits ${got[i]}, want ${want[i]}`);
 }
 
 interface Case {

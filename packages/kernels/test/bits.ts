@@ -1,0 +1,13 @@
+// Bit-for-bit comparisons for the thread-pool tests: a split call must round exactly as one call.
+import { expect } from 'vitest';
+import { heap } from '../src/index.js';
+
+/** A copy of the bit patterns of n floats at heap pointer p. */
+export const bits = (p: number, n: number): Uint32Array => new Uint32Array(heap().f32().buffer, p, n).slice();
+
+/** Expects identical bit patterns, naming the first element that differs. */
+export function expectSameBits(got: Uint32Array, want: Uint32Array, what: string): void {
+  expect(got.length).toBe(want.length);
+  const i = got.findIndex((v, j) => v !== want[j]);
+  if (i >= 0) expect.fail(`${what}: element ${i} has bits ${got[i]}, want ${want[i]}`);
+}
