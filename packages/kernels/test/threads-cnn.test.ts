@@ -138,7 +138,7 @@ async function pools(s: Pool2dShape, threads: number): Promise<{ out: Uint32Arra
 describe('pooling on the thread pool', () => {
   // Stride 1 with a 3x3 window: backward adds several outputs into each input pixel.
   const s: Pool2dShape = {
-    n: 12,
+    n: 48,
     c: 7,
     h: 30,
     w: 30,
