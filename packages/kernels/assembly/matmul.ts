@@ -382,11 +382,10 @@ export function matmul_f32_pack_bytes(m: i32, n: i32, k: i32): i32 {
 function gemm(
   l: usize, lrs: i32, lps: i32, r: usize, rrs: i32, rps: i32, k: i32,
   c: usize, ldc: i32, bias: usize, acc: bool, swap: bool, pack: usize,
-  r0: i32, r1: i32, s0: i32, s1: i32,
+  r0: i32, r1: i32, s0: i32, s1: i32, shared: usize,
 ): void {
   const kcb = depthBlock(k);
-  const bp = pack;
-  const ap = bp + (<usize>packedBFloats(s1 - s0, k) << 2);
+  const ap = pack + (<usize>packedBFloats(s1 - s0, k) << 2);
   const tile = ap + <usize>packedABytes(r1 - r0, k);
   const crs = swap ? 1 : ldc; // C offset of one step along L's rows
   const ccs = swap ? ldc : 1; // ... and along R's rows
@@ -394,14 +393,17 @@ function gemm(
   // contiguous in memory, packing R costs more than it saves: its full panels are read in
   // place (row stride rps floats) and only a last partial panel is packed. With more reuse,
   // packing wins: in-place rows a power-of-two stride apart crowd a few L1 sets.
-  const direct = rrs == 1 && r1 - r0 <= 4 * MR;
+  // With `shared`, all of R (s0 = 0) was packed once by matmul_f32_pack_shared for every thread.
+  const direct = shared == 0 && rrs == 1 && r1 - r0 <= 4 * MR;
   const rowBytes: usize = direct ? <usize>rps << 2 : NR * 4;
   for (let jc = s0; jc < s1; jc += NC) {
     const nc = min(NC, s1 - jc);
     const nFull = direct ? nc - nc % NR : 0; // columns read in place
     for (let pc = 0; pc < k; pc += kcb) {
       const kc = min(kcb, k - pc);
-      packB(r, rrs, rps, jc + nFull, nc - nFull, pc, kc, bp);
+      let bp = pack;
+      if (shared != 0) bp = shared + ((<usize>jc * <usize>k + <usize>roundUp(nc, NR) * <usize>pc) << 2);
+      else packB(r, rrs, rps, jc + nFull, nc - nFull, pc, kc, bp);
       const rp = r + ((<usize>jc + <usize>pc * <usize>rps) << 2); // R(jc, pc) when direct
       const loadC = acc || pc > 0;
       const bz: usize = pc == 0 ? bias : 0;
@@ -457,6 +459,27 @@ function gemm(
   }
 }
 
+// The operands of one product as gemm sees them (set by operands()): op(A) as m rows x k depth
+// and op(B)ᵀ as n rows x k depth, (row, p) at [row·rs + p·ps]; L is the left one, R the right.
+let oSwap = false;
+let oL: usize = 0, oLrs = 0, oLps = 0, oR: usize = 0, oRrs = 0, oRps = 0;
+
+function operands(a: usize, b: usize, m: i32, n: i32, k: i32, flags: i32): void {
+  const ta = (flags & MM_TRANS_A) != 0;
+  const tb = (flags & MM_TRANS_B) != 0;
+  const ars = ta ? 1 : k;
+  const aps = ta ? m : 1;
+  const brs = tb ? k : 1;
+  const bps = tb ? 1 : n;
+  oSwap = swapOperands(m, n);
+  oL = oSwap ? b : a;
+  oLrs = oSwap ? brs : ars;
+  oLps = oSwap ? bps : aps;
+  oR = oSwap ? a : b;
+  oRrs = oSwap ? ars : brs;
+  oRps = oSwap ? aps : bps;
+}
+
 /**
  * One matrix, rows [rowStart, rowEnd) and columns [colStart, colEnd) of C = op(A)·op(B)
  * (+ bias) (+ C): the unit a thread computes. Arguments as matmul_f32 (without batch);
@@ -467,23 +490,59 @@ export function matmul_f32_range(
   m: i32, n: i32, k: i32, flags: i32, pack: usize,
   rowStart: i32, rowEnd: i32, colStart: i32, colEnd: i32,
 ): void {
+  matmul_f32_range_shared(a, b, c, bias, m, n, k, flags, pack, rowStart, rowEnd, colStart, colEnd, 0);
+}
+
+/**
+ * matmul_f32_range whose right operand R (B, or A when matmul_f32_swaps) was packed whole
+ * into `shared` by matmul_f32_pack_shared (0: pack it here). With `shared`, the range must
+ * cover all of R: all columns of C (all rows when swapped). Threads splitting the other
+ * operand then pack R once between them; the products are the same instructions, so the
+ * same bits.
+ */
+export function matmul_f32_range_shared(
+  a: usize, b: usize, c: usize, bias: usize,
+  m: i32, n: i32, k: i32, flags: i32, pack: usize,
+  rowStart: i32, rowEnd: i32, colStart: i32, colEnd: i32, shared: usize,
+): void {
   const acc = (flags & MM_ACCUMULATE) != 0;
   const biasPtr: usize = (flags & MM_BIAS) != 0 ? bias : 0;
   if (k == 0) {
     emptyProduct(c, biasPtr, n, acc, rowStart, rowEnd, colStart, colEnd);
     return;
   }
-  // op(A) as m rows x k depth and op(B)ᵀ as n rows x k depth: (row, p) at [row·rs + p·ps].
-  const ta = (flags & MM_TRANS_A) != 0;
-  const tb = (flags & MM_TRANS_B) != 0;
-  const ars = ta ? 1 : k;
-  const aps = ta ? m : 1;
-  const brs = tb ? k : 1;
-  const bps = tb ? 1 : n;
-  if (swapOperands(m, n)) {
-    gemm(b, brs, bps, a, ars, aps, k, c, n, biasPtr, acc, true, pack, colStart, colEnd, rowStart, rowEnd);
+  operands(a, b, m, n, k, flags);
+  if (oSwap) {
+    gemm(oL, oLrs, oLps, oR, oRrs, oRps, k, c, n, biasPtr, acc, true, pack, colStart, colEnd, rowStart, rowEnd, shared);
   } else {
-    gemm(a, ars, aps, b, brs, bps, k, c, n, biasPtr, acc, false, pack, rowStart, rowEnd, colStart, colEnd);
+    gemm(oL, oLrs, oLps, oR, oRrs, oRps, k, c, n, biasPtr, acc, false, pack, rowStart, rowEnd, colStart, colEnd, shared);
+  }
+}
+
+/** Whether gemm computes Cᵀ = op(B)ᵀ·op(A)ᵀ for this shape (its left operand is then B). */
+export function matmul_f32_swaps(m: i32, n: i32): bool {
+  return swapOperands(m, n);
+}
+
+/** Bytes matmul_f32_pack_shared writes: all of the right operand R, packed. */
+export function matmul_f32_shared_bytes(m: i32, n: i32, k: i32): i32 {
+  return (roundUp(swapOperands(m, n) ? m : n, NR) * k) << 2;
+}
+
+/**
+ * Packs all of the right operand R of C = op(A)·op(B) (B, or A when swapped) into dst, in
+ * the order gemm reads its blocks: for each block of NC rows of R, each depth block.
+ */
+export function matmul_f32_pack_shared(a: usize, b: usize, m: i32, n: i32, k: i32, flags: i32, dst: usize): void {
+  operands(a, b, m, n, k, flags);
+  const rows = oSwap ? m : n;
+  const kcb = depthBlock(k);
+  for (let jc = 0; jc < rows; jc += NC) {
+    const nc = min(NC, rows - jc);
+    for (let pc = 0; pc < k; pc += kcb) {
+      const kc = min(kcb, k - pc);
+      packB(oR, oRrs, oRps, jc, nc, pc, kc, dst + ((<usize>jc * <usize>k + <usize>roundUp(nc, NR) * <usize>pc) << 2));
+    }
   }
 }
 

@@ -20,6 +20,7 @@ export const CONTROL_BYTES = W.ARGS * 4 + MAX_ARGS * 32;
 const KERNELS = [
   'matmul_f32',
   'matmul_f32_range',
+  'matmul_f32_range_shared',
   'unary_f32',
   'unary_backward_f32',
   'binary_same_f32',
@@ -381,6 +382,7 @@ export function runMatmul(
     m *= batch;
     batch = 1;
   }
+  if (splitShared(exports, a, b, c, bias, m, n, k, flags, batch, sA, sB, sC, threads, scratch)) return;
   const byRows = m >= n;
   const split = chunkBounds(byRows ? m : n, 8, threads, Math.floor((m * n * k) / MATMUL_MIN_MACS_PER_CHUNK));
   if (split.length > 0) {
@@ -433,6 +435,63 @@ export function runMatmul(
     return;
   }
   serial();
+}
+
+/**
+ * The split that packs the right operand R once: the rows of the left operand L (C's rows,
+ * or its columns when the kernel swaps the operands) are cut into chunks, this thread packs
+ * all of R into scratch shared by every chunk (matmul_f32_pack_shared) and the threads run
+ * matmul_f32_range_shared, each packing only its rows of L. Per-chunk packing of R would
+ * repeat it once per chunk. Returns false when L has too few rows to split.
+ */
+function splitShared(
+  exports: Record<string, Fn>,
+  a: number,
+  b: number,
+  c: number,
+  bias: number,
+  m: number,
+  n: number,
+  k: number,
+  flags: number,
+  batch: number,
+  sA: number,
+  sB: number,
+  sC: number,
+  threads: number,
+  scratch: (bytes: number) => number,
+): boolean {
+  const swap = exports.matmul_f32_swaps(m, n) !== 0;
+  const lRows = swap ? n : m;
+  const rRows = swap ? m : n;
+  const split = chunkBounds(lRows, 8, threads, Math.floor((m * n * k) / MATMUL_MIN_MACS_PER_CHUNK));
+  if (split.length === 0) return false;
+  let widest = 0;
+  for (let i = 1; i < split.length; i++) widest = Math.max(widest, split[i] - split[i - 1]);
+  const share = align64(exports.matmul_f32_pack_bytes(widest, rRows, k));
+  const shares = share * scratchShares(pool!);
+  const pack = scratch(shares + align64(exports.matmul_f32_shared_bytes(m, n, k)));
+  const shared = pack + shares;
+  const chunk = [
+    [0, 1, 0, 0],
+    [0, 0, 1, 0],
+  ];
+  const range = swap ? [fixed(0), fixed(m), ...chunk] : [...chunk, fixed(0), fixed(n)];
+  for (let t = 0; t < batch; t++) {
+    const at = (ptr: number, stride: number) => ptr + 4 * t * stride;
+    exports.matmul_f32_pack_shared(at(a, sA), at(b, sB), m, n, k, flags, shared);
+    const form = [
+      fixed(at(a, sA)),
+      fixed(at(b, sB)),
+      fixed(at(c, sC)),
+      ...[bias, m, n, k, flags].map(fixed),
+      [pack, 0, 0, share],
+      ...range,
+      fixed(shared),
+    ];
+    runChunks('matmul_f32_range_shared', split, form.flat());
+  }
+  return true;
 }
 
 /**
