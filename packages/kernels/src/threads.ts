@@ -382,7 +382,7 @@ export function runMatmul(
     m *= batch;
     batch = 1;
   }
-  if (splitShared(exports, a, b, c, bias, m, n, k, flags, batch, sA, sB, sC, threads, scratch)) return;
+  if (splitShared({ exports, a, b, c, bias, m, n, k, flags, batch, sA, sB, sC }, threads, scratch)) return;
   const byRows = m >= n;
   const split = chunkBounds(byRows ? m : n, 8, threads, Math.floor((m * n * k) / MATMUL_MIN_MACS_PER_CHUNK));
   if (split.length > 0) {
@@ -437,6 +437,23 @@ export function runMatmul(
   serial();
 }
 
+/** One matmul_f32 call's arguments (without its scratch). */
+interface MatmulCall {
+  exports: Record<string, Fn>;
+  a: number;
+  b: number;
+  c: number;
+  bias: number;
+  m: number;
+  n: number;
+  k: number;
+  flags: number;
+  batch: number;
+  sA: number;
+  sB: number;
+  sC: number;
+}
+
 /**
  * The split that packs the right operand R once: the rows of the left operand L (C's rows,
  * or its columns when the kernel swaps the operands) are cut into chunks, this thread packs
@@ -444,23 +461,8 @@ export function runMatmul(
  * matmul_f32_range_shared, each packing only its rows of L. Per-chunk packing of R would
  * repeat it once per chunk. Returns false when L has too few rows to split.
  */
-function splitShared(
-  exports: Record<string, Fn>,
-  a: number,
-  b: number,
-  c: number,
-  bias: number,
-  m: number,
-  n: number,
-  k: number,
-  flags: number,
-  batch: number,
-  sA: number,
-  sB: number,
-  sC: number,
-  threads: number,
-  scratch: (bytes: number) => number,
-): boolean {
+function splitShared(call: MatmulCall, threads: number, scratch: (bytes: number) => number): boolean {
+  const { exports, a, b, c, bias, m, n, k, flags, batch, sA, sB, sC } = call;
   const swap = exports.matmul_f32_swaps(m, n) !== 0;
   const lRows = swap ? n : m;
   const rRows = swap ? m : n;
