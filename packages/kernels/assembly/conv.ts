@@ -12,26 +12,13 @@
 // and images; a panel whose pixels are not consecutive in memory takes a scalar path.
 // Padding is applied by copying a chunk of images into a zero-bordered buffer.
 
-const MR = 4; // rows of the register tile
-const NR = 8; // columns of the register tile (two f32x4)
+import { A_BYTES, madd, MR, NR, roundUp, SPLAT_A, storeTransposed } from './tile';
+
 const NC = 512; // pixel columns per block: the output block stays in L2 across depth blocks
 const A_BLOCK = 320 << 10; // bytes of packed weights per block (stays in L2)
 const PAD_BLOCK = 512 << 10; // bytes of a padded chunk of images (at least one image)
 const KCW = 256; // pixels per depth block of the weight gradient
 const NCW = 128; // channels per block of the weight gradient (its packed dY stays in L2)
-
-// The A role is splatted in the SIMD128 build and compact in the relaxed one; see matmul.ts.
-const SPLAT_A: bool = !ASC_FEATURE_RELAXED_SIMD;
-const A_BYTES: i32 = SPLAT_A ? 16 : 4;
-
-@inline function madd(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
-  return f32x4.add(f32x4.mul(a, b), c);
-}
-
-@inline function roundUp(x: i32, to: i32): i32 {
-  return ((x + to - 1) / to) * to;
-}
 
 /** Depth of each block when d is split evenly into blocks of at most dMax, rounded up to 4. */
 @inline function depthBlock(d: i32, dMax: i32): i32 {
@@ -646,18 +633,6 @@ function packTaps(xs: usize, k0: i32, m: i32, depth: i32): void {
     packA1(d, 3, s + o3, m > 3);
     d += MR * A_BYTES;
   }
-}
-
-// Stores the 4x4 transpose of rows r0..r3 as four rows at d, d + step, ...
-@inline function storeTransposed(r0: v128, r1: v128, r2: v128, r3: v128, d: usize, step: usize): void {
-  const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5);
-  const t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
-  const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
-  const t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
-  v128.store(d, i64x2.shuffle(t0, t1, 0, 2));
-  v128.store(d + step, i64x2.shuffle(t0, t1, 1, 3));
-  v128.store(d + 2 * step, i64x2.shuffle(t2, t3, 0, 2));
-  v128.store(d + 3 * step, i64x2.shuffle(t2, t3, 1, 3));
 }
 
 /**

@@ -16,45 +16,22 @@
 // product register to fit in 15: 8 + 4 + 2 + 1. A 6 x 8 tile spills and runs at half speed,
 // and unrolling the depth loop spills too.
 
+import { A_BYTES, madd, MR, NR, roundUp, SPLAT_A, storeTransposed } from './tile';
+
 export const MM_TRANS_A: i32 = 1;
 export const MM_TRANS_B: i32 = 2;
 export const MM_ACCUMULATE: i32 = 4;
 export const MM_BIAS: i32 = 8;
 
-const MR = 4; // rows of the register tile
-const NR = 8; // columns of the register tile (two f32x4)
 const KC = 128; // depth of a packed block: a B micro-panel (KC·NR·4 = 4 KiB) stays in L1
 const MC = 128; // rows of A packed at once (MC·KC·A_BYTES = 64 or 256 KiB, stays in L2)
 const NC = 1024; // columns of B packed at once (KC·NC·4 = 512 KiB)
-
-@inline function madd(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
-  return f32x4.add(f32x4.mul(a, b), c);
-}
-
-@inline function roundUp(x: i32, to: i32): i32 {
-  return ((x + to - 1) / to) * to;
-}
 
 /** Depth of each k block: k split evenly into blocks of at most KC, rounded up to 4. */
 @inline function depthBlock(k: i32): i32 {
   if (k <= 0) return 0;
   const blocks = (k + KC - 1) / KC;
   return roundUp((k + blocks - 1) / blocks, 4);
-}
-
-// Transposes the 4x4 block whose rows are r0..r3 and stores its columns at d, d+step, ...
-@inline function storeTransposed(
-  r0: v128, r1: v128, r2: v128, r3: v128, d: usize, step: usize,
-): void {
-  const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5);
-  const t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
-  const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
-  const t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
-  v128.store(d, i64x2.shuffle(t0, t1, 0, 2));
-  v128.store(d + step, i64x2.shuffle(t0, t1, 1, 3));
-  v128.store(d + 2 * step, i64x2.shuffle(t2, t3, 0, 2));
-  v128.store(d + 3 * step, i64x2.shuffle(t2, t3, 1, 3));
 }
 
 /**
@@ -135,12 +112,6 @@ function packColsToPanels(
   }
 }
 
-// A-role panels: the SIMD128 build stores every value already splatted across a v128, so
-// the inner loop uses plain loads. A splat load (vbroadcastss) competes with f32x4.add for
-// the same execution ports on x64, which cost the mul+add build ~20%; the FMA of the
-// relaxed build leaves those ports free, so it keeps compact panels and splat loads.
-const SPLAT_A: bool = !ASC_FEATURE_RELAXED_SIMD;
-const A_BYTES: i32 = SPLAT_A ? 16 : 4; // bytes per packed value of the A role
 
 /** Packs op(A) rows [r0, r0+rows) x depth [p0, p0+cols), element (r, p) at src[r·rs + p·ps]. */
 function packA(src: usize, rs: i32, ps: i32, r0: i32, rows: i32, p0: i32, cols: i32, dst: usize): void {

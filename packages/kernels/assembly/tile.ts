@@ -1,0 +1,35 @@
+// What the GEMM (matmul.ts) and the implicit-GEMM convolution (conv.ts) share: the 4 x 8
+// register tile's size, how its A role is packed, the multiply-add, and a 4 x 4 transpose.
+// Everything here is inlined where it is used; none of it is a wasm export.
+
+export const MR = 4; // rows of the register tile
+export const NR = 8; // columns of the register tile (two f32x4)
+
+// A-role panels: the SIMD128 build stores every value already splatted across a v128, so
+// the inner loop uses plain loads. A splat load (vbroadcastss) competes with f32x4.add for
+// the same execution ports on x64, which cost the mul+add build ~20%; the FMA of the
+// relaxed build leaves those ports free, so it keeps compact panels and splat loads.
+export const SPLAT_A: bool = !ASC_FEATURE_RELAXED_SIMD;
+export const A_BYTES: i32 = SPLAT_A ? 16 : 4; // bytes per packed value of the A role
+
+/** c + a·b: one fused multiply-add in the relaxed build, a multiply then an add otherwise. */
+@inline export function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
+@inline export function roundUp(x: i32, to: i32): i32 {
+  return ((x + to - 1) / to) * to;
+}
+
+/** Transposes the 4x4 block whose rows are r0..r3 and stores its columns at d, d + step, ... */
+@inline export function storeTransposed(r0: v128, r1: v128, r2: v128, r3: v128, d: usize, step: usize): void {
+  const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5);
+  const t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+  const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
+  const t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+  v128.store(d, i64x2.shuffle(t0, t1, 0, 2));
+  v128.store(d + step, i64x2.shuffle(t0, t1, 1, 3));
+  v128.store(d + 2 * step, i64x2.shuffle(t2, t3, 0, 2));
+  v128.store(d + 3 * step, i64x2.shuffle(t2, t3, 1, 3));
+}
