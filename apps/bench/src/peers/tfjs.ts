@@ -61,14 +61,7 @@ async function prepareConv(s: ConvSpec, enter: () => Promise<void>): Promise<Pre
         ? nhwcToNchw(d, s.n, s.cIn, s.h, s.w)
         : hwioToOihw(d, s.cOut, s.cIn, s.k, s.k);
   return {
-    enter,
-    run: () => call().dispose(),
-    output: () => {
-      const c = call();
-      const d = c.dataSync() as Float32Array;
-      c.dispose();
-      return back(d);
-    },
+    ...timedCall(call, enter, back),
     dispose: () => tf.dispose([x, f, dy]),
   };
 }
@@ -121,16 +114,8 @@ function make(backend: Backend) {
       await enter();
       const a = tf.tensor2d(s.a, s.transA ? [s.k, s.m] : [s.m, s.k]);
       const b = tf.tensor2d(s.b, s.transB ? [s.n, s.k] : [s.k, s.n]);
-      const call = () => tf.matMul(a, b, s.transA, s.transB);
       return {
-        enter,
-        run: () => call().dispose(),
-        output: () => {
-          const c = call();
-          const d = c.dataSync() as Float32Array;
-          c.dispose();
-          return d;
-        },
+        ...timedCall(() => tf.matMul(a, b, s.transA, s.transB), enter),
         dispose: () => tf.dispose([a, b]),
       };
     },
@@ -139,16 +124,30 @@ function make(backend: Backend) {
       const a = tf.tensor1d(s.a);
       const b = tf.tensor1d(s.b);
       return {
-        enter,
-        run: () => tf.add(a, b).dispose(),
-        output: () => {
-          const c = tf.add(a, b);
-          const d = c.dataSync() as Float32Array;
-          c.dispose();
-          return d;
-        },
+        ...timedCall(() => tf.add(a, b), enter),
         dispose: () => tf.dispose([a, b]),
       };
+    },
+  };
+}
+
+/**
+ * The timed and checked parts of a case whose op returns a new tensor: `run` disposes the
+ * result, `output` reads it back (through `convert` into PyTorch layouts) and disposes it.
+ */
+function timedCall(
+  call: () => tf.Tensor,
+  enter: () => Promise<void>,
+  convert: (d: Float32Array) => Float32Array = (d) => d,
+): Pick<Prepared, 'enter' | 'run' | 'output'> {
+  return {
+    enter,
+    run: () => call().dispose(),
+    output: () => {
+      const c = call();
+      const d = c.dataSync() as Float32Array;
+      c.dispose();
+      return convert(d);
     },
   };
 }
