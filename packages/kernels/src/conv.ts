@@ -80,11 +80,12 @@ const PASS_WEIGHT = 2;
 
 /**
  * Runs one pass: split over the thread pool when it is large enough (see runConv; the split
- * gives the same bits as one call), else as one call with one scratch block.
+ * gives the same bits as one call), else as one call of `whole` with one scratch block.
  */
 function runPass(
   pass: number,
-  name: ConvKernel,
+  whole: 'conv2d_f32' | 'conv2d_backward_input_f32' | 'conv2d_backward_weight_f32',
+  split: ConvKernel,
   pointers: number[],
   perImage: number[],
   s: Conv2dShape,
@@ -94,19 +95,17 @@ function runPass(
   const h = heap();
   const geo = kernelArgs(s);
   const scratchBytes = (count: number) => k.conv2d_scratch_bytes(pass, count, ...geo.slice(1));
-  const weight = name === 'conv2d_backward_weight_range_f32';
-  const split = {
+  const plan = () => ({
     unit: k.conv2d_split_unit(pass, ...geo),
-    rows: weight ? k.conv2d_weight_rows(...geo.slice(1)) : 0,
-    macs: s.n * s.cOut * g.p * g.k,
-  };
+    rows: pass === PASS_WEIGHT ? k.conv2d_weight_rows(...geo.slice(1)) : 0,
+  });
   const alloc = (bytes: number) => h.alloc(bytes);
   const free = (ptr: number) => h.free(ptr);
-  if (runConv(name, pointers, perImage, geo, split, scratchBytes, alloc, free)) return;
+  const macs = s.n * s.cOut * g.p * g.k;
+  if (runConv(split, pointers, perImage, geo, macs, plan, scratchBytes, alloc, free)) return;
   const scratch = alloc(scratchBytes(s.n));
   try {
-    const tail = weight ? [0, split.rows] : [];
-    k[name](...pointers, ...geo, scratch, ...tail);
+    k[whole](...pointers, ...geo, scratch);
   } finally {
     free(scratch);
   }
@@ -141,6 +140,7 @@ export function conv2d(x: number, w: number, bias: number, out: number, shape: C
   runPass(
     PASS_FORWARD,
     'conv2d_f32',
+    'conv2d_f32',
     [x, w, bias, out],
     [4 * cIn * h * width, 0, 0, 4 * cOut * g.p],
     shape,
@@ -164,6 +164,7 @@ export function conv2dBackwardInput(dy: number, w: number, dx: number, shape: Co
   if (n === 0) return;
   runPass(
     PASS_INPUT,
+    'conv2d_backward_input_f32',
     'conv2d_backward_input_f32',
     [dy, w, dx],
     [4 * cOut * g.p, 0, 4 * cIn * h * width],
@@ -193,5 +194,13 @@ export function conv2dBackwardWeight(
   checkElems(op, `dw ${dims(cOut, cIn, kh, kw)}`, dw, cOut * g.k);
   if (dbias !== 0) checkElems(op, `dbias ${dims(cOut)}`, dbias, cOut);
   checkNoAlias(op, { dw, dbias }, { x, dy });
-  runPass(PASS_WEIGHT, 'conv2d_backward_weight_range_f32', [x, dy, dw, dbias], [0, 0, 0, 0], shape, g);
+  runPass(
+    PASS_WEIGHT,
+    'conv2d_backward_weight_f32',
+    'conv2d_backward_weight_range_f32',
+    [x, dy, dw, dbias],
+    [0, 0, 0, 0],
+    shape,
+    g,
+  );
 }

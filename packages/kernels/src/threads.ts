@@ -528,8 +528,9 @@ export type ConvKernel = 'conv2d_f32' | 'conv2d_backward_input_f32' | 'conv2d_ba
 
 /**
  * Runs one conv2d pass, split over the pool when it is large enough. `geometry` is
- * [n, cIn, h, w, cOut, kh, kw, sh, sw, ph, pw]. With unit > 0 (the forward pass and the input
- * gradient) chunks are whole images, in multiples of `unit`, and `perImage` says how many bytes
+ * [n, cIn, h, w, cOut, kh, kw, sh, sw, ph, pw]; `macs` its multiply-adds. `split()` (asked only
+ * when the pass is worth splitting) gives the unit and rows: with unit > 0 (the forward pass and
+ * the input gradient) chunks are whole images, in multiples of `unit`, and `perImage` says how many bytes
  * each pointer advances per image (0: the same for every chunk). With unit < 0 (the weight
  * gradient) chunks are ranges of its `rows` in multiples of -unit, passed as two trailing
  * arguments, each thread reading the whole batch. `scratchBytes(count)` is the scratch of a
@@ -541,14 +542,15 @@ export function runConv(
   pointers: number[],
   perImage: number[],
   geometry: number[],
-  split: { unit: number; rows: number; macs: number },
+  macs: number,
+  split: () => { unit: number; rows: number },
   scratchBytes: (count: number) => number,
   alloc: (bytes: number) => number,
   free: (ptr: number) => void,
 ): boolean {
   const threads = threadCount();
-  const { unit, rows, macs } = split;
   if (threads < 2 || macs < 2 * MATMUL_MIN_MACS_PER_CHUNK) return false;
+  const { unit, rows } = split();
   const n = geometry[0];
   const byRows = unit < 0;
   const bounds = chunkBounds(
