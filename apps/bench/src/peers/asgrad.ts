@@ -1,7 +1,6 @@
 // asgrad through @asgrad/kernels: inputs live on the kernel heap, calls take pointers.
 import * as autograd from '@asgrad/autograd';
 import {
-  addF32,
   type Conv2dShape,
   conv2d,
   conv2dBackwardInput,
@@ -121,54 +120,24 @@ async function prepareOptimizer(s: OptimSpec): Promise<Prepared> {
   };
 }
 
-/** An implementation of the `ops` suite's add for asgrad, and what the column measures. */
-export interface AddImpl {
-  label: string;
-  /** What a reader of the headline ratio must know, if anything. */
-  caveat?: string;
-  prepare: (s: AddSpec) => Promise<Prepared>;
-}
-
-/** The raw kernel on preallocated heap pointers: no Tensor, no allocation per call. */
-export const kernelAdd: AddImpl = {
-  label: '@asgrad/kernels addF32 on preallocated heap pointers (the Tensor API is not built yet)',
-  caveat: 'asgrad timed as its raw kernel, not yet through a Tensor API as the peers are',
-  prepare: async (s) => {
-    const a = upload(s.a);
-    const b = upload(s.b);
-    const out = heap().alloc(s.n * 4);
-    return {
-      run: () => addF32(a, b, out, s.n),
-      output: () => {
-        addF32(a, b, out, s.n);
-        return download(out, s.n);
-      },
-      dispose: () => freeAll([a, b, out]),
-    };
-  },
-};
-
 /** `a.add(b)` through the public Tensor API of @asgrad/autograd, result disposed each call. */
-export const tensorAdd: AddImpl = {
-  label: '@asgrad/autograd a.add(b) (result disposed each call)',
-  prepare: async (s) => {
-    const a = autograd.tensor(s.a);
-    const b = autograd.tensor(s.b);
-    return {
-      run: () => a.add(b).dispose(),
-      output: () => {
-        const c = a.add(b);
-        const d = c.dataSync() as Float32Array;
-        c.dispose();
-        return d;
-      },
-      dispose: () => {
-        a.dispose();
-        b.dispose();
-      },
-    };
-  },
-};
+async function prepareTensorAdd(s: AddSpec): Promise<Prepared> {
+  const a = autograd.tensor(s.a);
+  const b = autograd.tensor(s.b);
+  return {
+    run: () => a.add(b).dispose(),
+    output: () => {
+      const c = a.add(b);
+      const d = c.dataSync() as Float32Array;
+      c.dispose();
+      return d;
+    },
+    dispose: () => {
+      a.dispose();
+      b.dispose();
+    },
+  };
+}
 
 /** Pins the kernels' thread count before every round (and the output check) of a case. */
 function onThreads<S>(threads: number, prepare: (spec: S) => Promise<Prepared>) {
@@ -205,7 +174,7 @@ export async function asgradPeers(threads: number): Promise<Peer[]> {
     name: 'asgrad',
     library: library(1),
     matmul: onThreads(1, prepareMatmul),
-    add: onThreads(1, kernelAdd.prepare),
+    add: onThreads(1, prepareTensorAdd),
     conv2d: onThreads(1, prepareConv),
     optimizer: onThreads(1, prepareOptimizer),
   };
