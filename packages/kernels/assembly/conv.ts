@@ -5,14 +5,14 @@
 //   backward weight  dW[o, k]   += Σ_px X(k, px) · dY[o, px]        rows k,  depth px
 // where X(k, px) = xpad[pix(px) + off(k)]: pix is where the pixel's window starts in the
 // (zero-padded) input, off where tap k sits in the window. Each pass packs its operands into
-// the panels of a 4x8 register tile, as the GEMM in matmul.ts does (A: 4 rows per step, splatted
-// in the SIMD128 build; B: 8 columns per step), but the packing reads the image directly, and the
+// the panels of a 4x8 register tile, as the GEMM in matmul.ts does (A: 4 rows per step; B: 8
+// columns per step), but the packing reads the image directly, and the
 // tile is stored where the layout wants it: into NCHW output rows, added into the input gradient
 // at the 8 window positions, or transposed into dW. Panels of 8 pixels run straight across rows
 // and images; a panel whose pixels are not consecutive in memory takes a scalar path.
 // Padding is applied by copying a chunk of images into a zero-bordered buffer.
 
-import { A_BYTES, madd, MR, NR, roundUp, SPLAT_A, storeTransposed } from './tile';
+import { madd, MR, NR, roundUp, storeTransposed } from './tile';
 
 const NC = 512; // pixel columns per block: the output block stays in L2 across depth blocks
 const A_BLOCK = 320 << 10; // bytes of packed weights per block (stays in L2)
@@ -74,7 +74,7 @@ function layout(pass: i32, chunk: i32, base: usize): usize {
   const rows = pass == PASS_FORWARD ? gCout : gK;
   const depth = pass == PASS_FORWARD ? gK : gCout;
   gMc = min(roundUp(rows, MR), 128);
-  gKc = pass == PASS_WEIGHT ? KCW : depthBlock(depth, max(16, (A_BLOCK / (gMc * A_BYTES)) & ~3));
+  gKc = pass == PASS_WEIGHT ? KCW : depthBlock(depth, max(16, (A_BLOCK / (gMc * 4)) & ~3));
   const cols = pass == PASS_WEIGHT ? KCW : NR;
   sOff = base;
   sTap = sOff + (<usize>roundUp(gK, 4) << 2);
@@ -82,7 +82,7 @@ function layout(pass: i32, chunk: i32, base: usize): usize {
   sOut = sPix + (<usize>cols << 2);
   sTile = sOut + (<usize>cols << 2);
   sA = sTile + MR * NR * 4;
-  sB = sA + (pass == PASS_WEIGHT ? <usize>(MR * KCW * A_BYTES) : <usize>gMc * <usize>gKc * A_BYTES);
+  sB = sA + (pass == PASS_WEIGHT ? <usize>(MR * KCW * 4) : <usize>gMc * <usize>gKc * 4);
   sPad = sB + (<usize>(pass == PASS_WEIGHT ? min(roundUp(gCout, NR), NCW) * KCW : gKc * NR) << 2);
   sBias = sPad + (gPadded ? (<usize>chunk * <usize>gPlane) << 2 : 0);
   sAcc = sBias + (pass == PASS_WEIGHT ? <usize>roundUp(gCout, 2) << 3 : 0);
@@ -260,23 +260,23 @@ function columns(n: i32): void {
   let c21 = c00;
   let c30 = c00;
   let c31 = c00;
-  const end = a + <usize>kc * <usize>(MR * A_BYTES);
+  const end = a + <usize>kc * <usize>(MR * 4);
   while (a < end) {
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
-    const a0 = SPLAT_A ? v128.load(a) : v128.load32_splat(a);
+    const a0 = v128.load32_splat(a);
     c00 = madd(a0, b0, c00);
     c01 = madd(a0, b1, c01);
-    const a1 = SPLAT_A ? v128.load(a, 16) : v128.load32_splat(a, 4);
+    const a1 = v128.load32_splat(a, 4);
     c10 = madd(a1, b0, c10);
     c11 = madd(a1, b1, c11);
-    const a2 = SPLAT_A ? v128.load(a, 32) : v128.load32_splat(a, 8);
+    const a2 = v128.load32_splat(a, 8);
     c20 = madd(a2, b0, c20);
     c21 = madd(a2, b1, c21);
-    const a3 = SPLAT_A ? v128.load(a, 48) : v128.load32_splat(a, 12);
+    const a3 = v128.load32_splat(a, 12);
     c30 = madd(a3, b0, c30);
     c31 = madd(a3, b1, c31);
-    a += MR * A_BYTES;
+    a += MR * 4;
     b += bs;
   }
   storeRow(c0, c00, c01, bias, 0, loadC);
@@ -294,12 +294,12 @@ function kernel4x8(
 
 /**
  * `tiles` register tiles down consecutive rows against one B panel: tile q reads the A
- * micro-panel at a + q·kc·MR·A_BYTES and stores rows 4q..4q+3 at c + row·ldc bytes, bias
+ * micro-panel at a + q·kc·MR·4 and stores rows 4q..4q+3 at c + row·ldc bytes, bias
  * advancing by 4 rows per tile. For short depths (the first layer's 9 taps) this saves a call
  * per tile, which measurably costs there; for long depths it measured no faster.
  */
 function kernelRows(kc: i32, a: usize, tiles: i32, b: usize, c: usize, ldc: usize, bias: usize, loadC: bool): void {
-  const step = <usize>kc * <usize>(MR * A_BYTES);
+  const step = <usize>kc * <usize>(MR * 4);
   for (let q = 0; q < tiles; q++) {
     tile4x8(kc, a, b, NR * 4, c, c + ldc, c + 2 * ldc, c + 3 * ldc, bias, loadC);
     a += step;
@@ -319,8 +319,7 @@ function kernelRows(kc: i32, a: usize, tiles: i32, b: usize, c: usize, ldc: usiz
 
 /** Packs one A value (or 0 when !valid) for row i of a micro-panel step at d. */
 @inline function packA1(d: usize, i: i32, src: usize, valid: bool): void {
-  if (SPLAT_A) v128.store(d + (<usize>i << 4), valid ? v128.load32_splat(src) : f32x4.splat(0));
-  else store<f32>(d + (<usize>i << 2), valid ? load<f32>(src) : 0);
+  store<f32>(d + (<usize>i << 2), valid ? load<f32>(src) : 0);
 }
 
 /**
@@ -331,7 +330,7 @@ function kernelRows(kc: i32, a: usize, tiles: i32, b: usize, c: usize, ldc: usiz
 function packWeights(w: usize, backward: bool, r0: i32, rows: i32, d0: i32, depth: i32): void {
   const taps = gKh * gKw;
   for (let q = 0; q < rows; q += MR) {
-    let d = sA + <usize>q * <usize>depth * A_BYTES;
+    let d = sA + <usize>q * <usize>depth * 4;
     const h = min(MR, rows - q);
     for (let p = d0; p < d0 + depth; p++) {
       for (let i = 0; i < MR; i++) {
@@ -346,7 +345,7 @@ function packWeights(w: usize, backward: bool, r0: i32, rows: i32, d0: i32, dept
         }
         packA1(d, i, w + (<usize>at << 2), i < h);
       }
-      d += MR * A_BYTES;
+      d += MR * 4;
     }
   }
 }
@@ -580,7 +579,7 @@ function weightsByColumns(backward: bool, w: usize, bias: usize, xs: usize, ys: 
           for (let ir = ir0; ir < mc; ir += MR) {
             const m = min(MR, mc - ir);
             const r = ic + ir;
-            const a = sA + <usize>ir * <usize>kc * A_BYTES;
+            const a = sA + <usize>ir * <usize>kc * 4;
             if (backward) {
               if (direct && m == MR) {
                 const c = xs + (<usize>pPix0 << 2);
@@ -631,7 +630,7 @@ function packTaps(xs: usize, k0: i32, m: i32, depth: i32): void {
     packA1(d, 1, s + o1, m > 1);
     packA1(d, 2, s + o2, m > 2);
     packA1(d, 3, s + o3, m > 3);
-    d += MR * A_BYTES;
+    d += MR * 4;
   }
 }
 

@@ -4,7 +4,7 @@
 // block of op(B) is packed into micro-panels of NR columns (KC x NR, row by row); for each
 // block of MC rows, op(A) is packed into micro-panels of MR rows (KC x MR, column by
 // column). The micro-kernel then holds an MR x NR tile of C in eight f32x4 registers for
-// the whole depth, reading four (splatted) values of A and two vectors of B per step.
+// the whole depth, splatting four values of A and reading two vectors of B per step.
 // Transposes are absorbed by the packing (4x4 register transposes), so A·B, A·Bᵀ and Aᵀ·B
 // run the same inner loop. Bias and accumulation are applied when the tile is stored.
 // Edges: a last 1-2 rows run in a 2 x 16 tile, other partial tiles are computed whole into
@@ -16,7 +16,7 @@
 // product register to fit in 15: 8 + 4 + 2 + 1. A 6 x 8 tile spills and runs at half speed,
 // and unrolling the depth loop spills too.
 
-import { A_BYTES, madd, MR, NR, roundUp, SPLAT_A, storeTransposed } from './tile';
+import { madd, MR, NR, roundUp, storeTransposed } from './tile';
 
 export const MM_TRANS_A: i32 = 1;
 export const MM_TRANS_B: i32 = 2;
@@ -24,7 +24,7 @@ export const MM_ACCUMULATE: i32 = 4;
 export const MM_BIAS: i32 = 8;
 
 const KC = 128; // depth of a packed block: a B micro-panel (KC·NR·4 = 4 KiB) stays in L1
-const MC = 128; // rows of A packed at once (MC·KC·A_BYTES = 64 or 256 KiB, stays in L2)
+const MC = 128; // rows of A packed at once (MC·KC·4 = 64 KiB, stays in L2)
 const NC = 1024; // columns of B packed at once (KC·NC·4 = 512 KiB)
 
 /** Depth of each k block: k split evenly into blocks of at most KC, rounded up to 4. */
@@ -115,36 +115,7 @@ function packColsToPanels(
 
 /** Packs op(A) rows [r0, r0+rows) x depth [p0, p0+cols), element (r, p) at src[r·rs + p·ps]. */
 function packA(src: usize, rs: i32, ps: i32, r0: i32, rows: i32, p0: i32, cols: i32, dst: usize): void {
-  if (!SPLAT_A) {
-    packPanels(src, rs, ps, r0, rows, p0, cols, MR, dst);
-    return;
-  }
-  const rsb = <usize>rs << 2;
-  const psb = <usize>ps << 2;
-  const zero = f32x4.splat(0);
-  for (let q = 0; q < rows; q += MR) {
-    const h = min(MR, rows - q);
-    let s = src + ((<usize>(r0 + q) * <usize>rs + <usize>p0 * <usize>ps) << 2);
-    let d = dst + (<usize>(q * cols) << 4);
-    if (h == MR) {
-      for (let p = 0; p < cols; p++) {
-        v128.store(d, v128.load32_splat(s));
-        v128.store(d, v128.load32_splat(s + rsb), 16);
-        v128.store(d, v128.load32_splat(s + 2 * rsb), 32);
-        v128.store(d, v128.load32_splat(s + 3 * rsb), 48);
-        s += psb;
-        d += 64;
-      }
-    } else {
-      for (let p = 0; p < cols; p++) {
-        for (let i = 0; i < MR; i++) {
-          v128.store(d + (<usize>i << 4), i < h ? v128.load32_splat(s + <usize>i * rsb) : zero);
-        }
-        s += psb;
-        d += 64;
-      }
-    }
-  }
+  packPanels(src, rs, ps, r0, rows, p0, cols, MR, dst);
 }
 
 /** Packs op(B)ᵀ rows (columns of op(B)) into NR-wide panels; element (r, p) at src[r·rs + p·ps]. */
@@ -183,23 +154,23 @@ function kernel4x8(
   let c21 = c00;
   let c30 = c00;
   let c31 = c00;
-  const end = a + <usize>kc * <usize>(MR * A_BYTES);
+  const end = a + <usize>kc * <usize>(MR * 4);
   while (a < end) {
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
-    const a0 = SPLAT_A ? v128.load(a) : v128.load32_splat(a);
+    const a0 = v128.load32_splat(a);
     c00 = madd(a0, b0, c00);
     c01 = madd(a0, b1, c01);
-    const a1 = SPLAT_A ? v128.load(a, 16) : v128.load32_splat(a, 4);
+    const a1 = v128.load32_splat(a, 4);
     c10 = madd(a1, b0, c10);
     c11 = madd(a1, b1, c11);
-    const a2 = SPLAT_A ? v128.load(a, 32) : v128.load32_splat(a, 8);
+    const a2 = v128.load32_splat(a, 8);
     c20 = madd(a2, b0, c20);
     c21 = madd(a2, b1, c21);
-    const a3 = SPLAT_A ? v128.load(a, 48) : v128.load32_splat(a, 12);
+    const a3 = v128.load32_splat(a, 12);
     c30 = madd(a3, b0, c30);
     c31 = madd(a3, b1, c31);
-    a += MR * A_BYTES;
+    a += MR * 4;
     b += bs;
   }
   const hasBias = bias != 0;
@@ -250,23 +221,23 @@ function kernel2x16(kc: i32, a: usize, b: usize, bs: usize, b2: usize, bs2: usiz
   let c11 = c00;
   let c12 = c00;
   let c13 = c00;
-  const end = a + <usize>kc * <usize>(MR * A_BYTES);
+  const end = a + <usize>kc * <usize>(MR * 4);
   while (a < end) {
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
     const b2v = v128.load(b2);
     const b3 = v128.load(b2, 16);
-    const a0 = SPLAT_A ? v128.load(a) : v128.load32_splat(a);
+    const a0 = v128.load32_splat(a);
     c00 = madd(a0, b0, c00);
     c01 = madd(a0, b1, c01);
     c02 = madd(a0, b2v, c02);
     c03 = madd(a0, b3, c03);
-    const a1 = SPLAT_A ? v128.load(a, 16) : v128.load32_splat(a, 4);
+    const a1 = v128.load32_splat(a, 4);
     c10 = madd(a1, b0, c10);
     c11 = madd(a1, b1, c11);
     c12 = madd(a1, b2v, c12);
     c13 = madd(a1, b3, c13);
-    a += MR * A_BYTES;
+    a += MR * 4;
     b += bs;
     b2 += bs2;
   }
@@ -318,7 +289,7 @@ function emptyProduct(
 }
 
 @inline function packedABytes(rows: i32, k: i32): i32 {
-  return depthBlock(k) * roundUp(min(MC, rows), MR) * A_BYTES;
+  return depthBlock(k) * roundUp(min(MC, rows), MR) * 4;
 }
 
 @inline function scratchBytes(rows: i32, cols: i32, k: i32): i32 {
@@ -392,7 +363,7 @@ function gemm(
           for (let ir = 0; ir < mFull; ir += MR) {
             const mr = min(MR, mFull - ir);
             const i = ic + ir;
-            const api = ap + <usize>(ir * kc) * <usize>A_BYTES;
+            const api = ap + <usize>(ir * kc) * 4;
             const cij = c + ((<usize>i * <usize>crs + <usize>j * <usize>ccs) << 2);
             const bij: usize = bz != 0 ? bz + (<usize>(swap ? i : j) << 2) : 0;
             if (mr == MR && nr == NR) {
@@ -405,7 +376,7 @@ function gemm(
         }
         if (mFull < mc) {
           const i = ic + mFull;
-          const api = ap + <usize>(mFull * kc) * <usize>A_BYTES;
+          const api = ap + <usize>(mFull * kc) * 4;
           for (let jr = 0; jr < nc; jr += 2 * NR) {
             const nr = min(2 * NR, nc - jr);
             const j = jc + jr;
