@@ -324,7 +324,7 @@ export function matmul_f32_pack_bytes(m: i32, n: i32, k: i32): i32 {
 function gemm(
   l: usize, lrs: i32, lps: i32, r: usize, rrs: i32, rps: i32, k: i32,
   c: usize, ldc: i32, bias: usize, acc: bool, swap: bool, pack: usize,
-  r0: i32, r1: i32, s0: i32, s1: i32, shared: usize,
+  r0: i32, r1: i32, s0: i32, s1: i32,
 ): void {
   const kcb = depthBlock(k);
   const ap = pack + (<usize>packedBFloats(s1 - s0, k) << 2);
@@ -335,17 +335,15 @@ function gemm(
   // contiguous in memory, packing R costs more than it saves: its full panels are read in
   // place (row stride rps floats) and only a last partial panel is packed. With more reuse,
   // packing wins: in-place rows a power-of-two stride apart crowd a few L1 sets.
-  // With `shared`, all of R (s0 = 0) was packed once by matmul_f32_pack_shared for every thread.
-  const direct = shared == 0 && rrs == 1 && r1 - r0 <= 4 * MR;
+  const direct = rrs == 1 && r1 - r0 <= 4 * MR;
   const rowBytes: usize = direct ? <usize>rps << 2 : NR * 4;
   for (let jc = s0; jc < s1; jc += NC) {
     const nc = min(NC, s1 - jc);
     const nFull = direct ? nc - nc % NR : 0; // columns read in place
     for (let pc = 0; pc < k; pc += kcb) {
       const kc = min(kcb, k - pc);
-      let bp = pack;
-      if (shared != 0) bp = shared + ((<usize>jc * <usize>k + <usize>roundUp(nc, NR) * <usize>pc) << 2);
-      else packB(r, rrs, rps, jc + nFull, nc - nFull, pc, kc, bp);
+      const bp = pack;
+      packB(r, rrs, rps, jc + nFull, nc - nFull, pc, kc, bp);
       const rp = r + ((<usize>jc + <usize>pc * <usize>rps) << 2); // R(jc, pc) when direct
       const loadC = acc || pc > 0;
       const bz: usize = pc == 0 ? bias : 0;
@@ -432,21 +430,6 @@ export function matmul_f32_range(
   m: i32, n: i32, k: i32, flags: i32, pack: usize,
   rowStart: i32, rowEnd: i32, colStart: i32, colEnd: i32,
 ): void {
-  matmul_f32_range_shared(a, b, c, bias, m, n, k, flags, pack, rowStart, rowEnd, colStart, colEnd, 0);
-}
-
-/**
- * matmul_f32_range whose right operand R (B, or A when matmul_f32_swaps) was packed whole
- * into `shared` by matmul_f32_pack_shared (0: pack it here). With `shared`, the range must
- * cover all of R: all columns of C (all rows when swapped). Threads splitting the other
- * operand then pack R once between them; the products are the same instructions, so the
- * same bits.
- */
-export function matmul_f32_range_shared(
-  a: usize, b: usize, c: usize, bias: usize,
-  m: i32, n: i32, k: i32, flags: i32, pack: usize,
-  rowStart: i32, rowEnd: i32, colStart: i32, colEnd: i32, shared: usize,
-): void {
   const acc = (flags & MM_ACCUMULATE) != 0;
   const biasPtr: usize = (flags & MM_BIAS) != 0 ? bias : 0;
   if (k == 0) {
@@ -455,36 +438,9 @@ export function matmul_f32_range_shared(
   }
   operands(a, b, m, n, k, flags);
   if (oSwap) {
-    gemm(oL, oLrs, oLps, oR, oRrs, oRps, k, c, n, biasPtr, acc, true, pack, colStart, colEnd, rowStart, rowEnd, shared);
+    gemm(oL, oLrs, oLps, oR, oRrs, oRps, k, c, n, biasPtr, acc, true, pack, colStart, colEnd, rowStart, rowEnd);
   } else {
-    gemm(oL, oLrs, oLps, oR, oRrs, oRps, k, c, n, biasPtr, acc, false, pack, rowStart, rowEnd, colStart, colEnd, shared);
-  }
-}
-
-/** Whether gemm computes Cᵀ = op(B)ᵀ·op(A)ᵀ for this shape (its left operand is then B). */
-export function matmul_f32_swaps(m: i32, n: i32): bool {
-  return swapOperands(m, n);
-}
-
-/** Bytes matmul_f32_pack_shared writes: all of the right operand R, packed. */
-export function matmul_f32_shared_bytes(m: i32, n: i32, k: i32): i32 {
-  return (roundUp(swapOperands(m, n) ? m : n, NR) * k) << 2;
-}
-
-/**
- * Packs all of the right operand R of C = op(A)·op(B) (B, or A when swapped) into dst, in
- * the order gemm reads its blocks: for each block of NC rows of R, each depth block.
- */
-export function matmul_f32_pack_shared(a: usize, b: usize, m: i32, n: i32, k: i32, flags: i32, dst: usize): void {
-  operands(a, b, m, n, k, flags);
-  const rows = oSwap ? m : n;
-  const kcb = depthBlock(k);
-  for (let jc = 0; jc < rows; jc += NC) {
-    const nc = min(NC, rows - jc);
-    for (let pc = 0; pc < k; pc += kcb) {
-      const kc = min(kcb, k - pc);
-      packB(oR, oRrs, oRps, jc, nc, pc, kc, dst + ((<usize>jc * <usize>k + <usize>roundUp(nc, NR) * <usize>pc) << 2));
-    }
+    gemm(oL, oLrs, oLps, oR, oRrs, oRps, k, c, n, biasPtr, acc, false, pack, rowStart, rowEnd, colStart, colEnd);
   }
 }
 

@@ -20,7 +20,6 @@ export const CONTROL_BYTES = W.ARGS * 4 + MAX_ARGS * 32;
 const KERNELS = [
   'matmul_f32',
   'matmul_f32_range',
-  'matmul_f32_range_shared',
   'unary_f32',
   'unary_backward_f32',
   'binary_same_f32',
@@ -352,7 +351,11 @@ const fixed = (v: number) => [v, 0, 0, 0];
  * large enough: one matrix by output rows or columns (whichever is longer, in multiples of 8,
  * so chunks keep whole register tiles), a batch of small matrices by whole matrices.
  * `scratch(bytes)` lends packing scratch (the caller keeps it between calls); each thread
- * packs into its own 64-byte aligned share.
+ * packs into its own 64-byte aligned share. Every chunk packs its own copy of the operand all
+ * chunks read. Packing that operand once for all threads was tried: on the 2-core EPYC the
+ * copy one core wrote had to move to the other core's cache on every call, and each thread's
+ * rows ran 1.5x slower (10 against 6.5 µs per row of the MNIST product), which cost more than
+ * the packing it saved.
  */
 export function runMatmul(
   exports: Record<string, Fn>,
@@ -382,7 +385,6 @@ export function runMatmul(
     m *= batch;
     batch = 1;
   }
-  if (splitShared({ exports, a, b, c, bias, m, n, k, flags, batch, sA, sB, sC }, threads, scratch)) return;
   const byRows = m >= n;
   const split = chunkBounds(byRows ? m : n, 8, threads, Math.floor((m * n * k) / MATMUL_MIN_MACS_PER_CHUNK));
   if (split.length > 0) {
@@ -435,65 +437,6 @@ export function runMatmul(
     return;
   }
   serial();
-}
-
-/** One matmul_f32 call's arguments (without its scratch). */
-interface MatmulCall {
-  exports: Record<string, Fn>;
-  a: number;
-  b: number;
-  c: number;
-  bias: number;
-  m: number;
-  n: number;
-  k: number;
-  flags: number;
-  batch: number;
-  sA: number;
-  sB: number;
-  sC: number;
-}
-
-/**
- * The split that packs the right operand R once: the rows of the left operand L (C's rows,
- * or its columns when the kernel swaps the operands) are cut into chunks, this thread packs
- * all of R into scratch shared by every chunk (matmul_f32_pack_shared) and the threads run
- * matmul_f32_range_shared, each packing only its rows of L. Per-chunk packing of R would
- * repeat it once per chunk. Returns false when L has too few rows to split.
- */
-function splitShared(call: MatmulCall, threads: number, scratch: (bytes: number) => number): boolean {
-  const { exports, a, b, c, bias, m, n, k, flags, batch, sA, sB, sC } = call;
-  const swap = exports.matmul_f32_swaps(m, n) !== 0;
-  const lRows = swap ? n : m;
-  const rRows = swap ? m : n;
-  const split = chunkBounds(lRows, 8, threads, Math.floor((m * n * k) / MATMUL_MIN_MACS_PER_CHUNK));
-  if (split.length === 0) return false;
-  let widest = 0;
-  for (let i = 1; i < split.length; i++) widest = Math.max(widest, split[i] - split[i - 1]);
-  const share = align64(exports.matmul_f32_pack_bytes(widest, rRows, k));
-  const shares = share * scratchShares(pool!);
-  const pack = scratch(shares + align64(exports.matmul_f32_shared_bytes(m, n, k)));
-  const shared = pack + shares;
-  const chunk = [
-    [0, 1, 0, 0],
-    [0, 0, 1, 0],
-  ];
-  const range = swap ? [fixed(0), fixed(m), ...chunk] : [...chunk, fixed(0), fixed(n)];
-  for (let t = 0; t < batch; t++) {
-    const at = (ptr: number, stride: number) => ptr + 4 * t * stride;
-    exports.matmul_f32_pack_shared(at(a, sA), at(b, sB), m, n, k, flags, shared);
-    const form = [
-      fixed(at(a, sA)),
-      fixed(at(b, sB)),
-      fixed(at(c, sC)),
-      ...[bias, m, n, k, flags].map(fixed),
-      [pack, 0, 0, share],
-      ...range,
-      fixed(shared),
-    ];
-    runChunks('matmul_f32_range_shared', split, form.flat());
-  }
-  return true;
 }
 
 /**
