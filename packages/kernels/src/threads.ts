@@ -6,7 +6,7 @@
 // next, so a thread the OS is slow to schedule delays nothing. No thread start-up and no
 // postMessage per call. Every output element is computed by exactly the same instructions
 // whichever chunk and thread it lands in, so results are bit-identical for any thread count.
-import { CONTROL, WORKER_SOURCE, type WorkerInit } from './worker.js';
+import { CONTROL, SPIN_MS, WORKER_SOURCE, type WorkerInit } from './worker.js';
 
 /** Upper bound of setThreads. */
 export const MAX_THREADS = 64;
@@ -309,11 +309,12 @@ function runChunks(name: KernelName, bounds: number[], form: number[]): void {
     }
     Atomics.add(c, W.DONE, 1);
   }
-  // The others are finishing their last chunks: spin briefly, then sleep if allowed.
+  // The others are finishing their last chunks: poll for a while, then sleep if allowed.
+  const until = performance.now() + SPIN_MS;
   for (let spin = 0; ; spin++) {
     const done = Atomics.load(c, W.DONE);
     if (done === chunks) break;
-    if (p.canBlock && spin > 2000) Atomics.wait(c, W.DONE, done);
+    if (p.canBlock && (spin & 1023) === 1023 && performance.now() > until) Atomics.wait(c, W.DONE, done);
   }
   if (failure !== undefined) throw failure;
   if (c[W.ERROR] !== 0) throw new Error(`kernels: ${name} failed on a worker thread`);
