@@ -399,27 +399,6 @@ function gemm(
   }
 }
 
-// The operands of one product as gemm sees them (set by operands()): op(A) as m rows x k depth
-// and op(B)ᵀ as n rows x k depth, (row, p) at [row·rs + p·ps]; L is the left one, R the right.
-let oSwap = false;
-let oL: usize = 0, oLrs = 0, oLps = 0, oR: usize = 0, oRrs = 0, oRps = 0;
-
-function operands(a: usize, b: usize, m: i32, n: i32, k: i32, flags: i32): void {
-  const ta = (flags & MM_TRANS_A) != 0;
-  const tb = (flags & MM_TRANS_B) != 0;
-  const ars = ta ? 1 : k;
-  const aps = ta ? m : 1;
-  const brs = tb ? k : 1;
-  const bps = tb ? 1 : n;
-  oSwap = swapOperands(m, n);
-  oL = oSwap ? b : a;
-  oLrs = oSwap ? brs : ars;
-  oLps = oSwap ? bps : aps;
-  oR = oSwap ? a : b;
-  oRrs = oSwap ? ars : brs;
-  oRps = oSwap ? aps : bps;
-}
-
 /**
  * One matrix, rows [rowStart, rowEnd) and columns [colStart, colEnd) of C = op(A)·op(B)
  * (+ bias) (+ C): the unit a thread computes. Arguments as matmul_f32 (without batch);
@@ -436,11 +415,18 @@ export function matmul_f32_range(
     emptyProduct(c, biasPtr, n, acc, rowStart, rowEnd, colStart, colEnd);
     return;
   }
-  operands(a, b, m, n, k, flags);
-  if (oSwap) {
-    gemm(oL, oLrs, oLps, oR, oRrs, oRps, k, c, n, biasPtr, acc, true, pack, colStart, colEnd, rowStart, rowEnd);
+  // gemm sees op(A) as m rows x k depth and op(B)ᵀ as n rows x k depth, (row, p) at
+  // [row·rs + p·ps]; swapped, B is its left operand.
+  const ta = (flags & MM_TRANS_A) != 0;
+  const tb = (flags & MM_TRANS_B) != 0;
+  const ars = ta ? 1 : k;
+  const aps = ta ? m : 1;
+  const brs = tb ? k : 1;
+  const bps = tb ? 1 : n;
+  if (swapOperands(m, n)) {
+    gemm(b, brs, bps, a, ars, aps, k, c, n, biasPtr, acc, true, pack, colStart, colEnd, rowStart, rowEnd);
   } else {
-    gemm(oL, oLrs, oLps, oR, oRrs, oRps, k, c, n, biasPtr, acc, false, pack, rowStart, rowEnd, colStart, colEnd);
+    gemm(a, ars, aps, b, brs, bps, k, c, n, biasPtr, acc, false, pack, rowStart, rowEnd, colStart, colEnd);
   }
 }
 
