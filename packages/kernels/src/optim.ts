@@ -5,6 +5,7 @@
 // in Python, and reach the kernel rounded to f32.
 import { checkCount, checkElems } from './check.js';
 import { wasm } from './loader.js';
+import { parallelUpdate, type UpdateKernel } from './threads.js';
 
 // Flag bits shared with assembly/optim.ts.
 const MAXIMIZE = 1;
@@ -54,6 +55,11 @@ function check(
   }
 }
 
+/** Runs update kernel `name`(...pointers, n, ...scalars), split over the thread pool when n is large. */
+function update(name: UpdateKernel, pointers: number[], n: number, scalars: number[]): void {
+  if (!parallelUpdate(name, pointers, n, scalars)) wasm()[name](...pointers, n, ...scalars);
+}
+
 function checkStep(op: string, step: number): void {
   if (!Number.isInteger(step) || step < 1)
     throw new Error(`${op}: step must be an integer >= 1, got ${step}`);
@@ -97,7 +103,7 @@ export function sgdStep(p: number, g: number, buf: number, n: number, o: SgdStep
     },
   );
   const flags = baseFlags(o) | (useBuf ? MOMENTUM : 0) | (o.nesterov ? NESTEROV : 0) | (o.first ? FIRST : 0);
-  wasm().sgd_f32(p, g, buf, n, o.lr, momentum, 1 - (o.dampening ?? 0), o.weightDecay ?? 0, flags);
+  update('sgd_f32', [p, g, buf], n, [o.lr, momentum, 1 - (o.dampening ?? 0), o.weightDecay ?? 0, flags]);
 }
 
 /** Options of {@link adagradStep}. */
@@ -123,7 +129,7 @@ export function adagradStep(p: number, g: number, sum: number, n: number, o: Ada
   );
   checkStep('adagradStep', o.step);
   const clr = o.lr / (1 + (o.step - 1) * (o.lrDecay ?? 0));
-  wasm().adagrad_f32(p, g, sum, n, clr, o.eps, o.weightDecay ?? 0, baseFlags(o));
+  update('adagrad_f32', [p, g, sum], n, [clr, o.eps, o.weightDecay ?? 0, baseFlags(o)]);
 }
 
 /** Options of {@link rmspropStep}. */
@@ -159,13 +165,7 @@ export function rmspropStep(
     { lr: o.lr, alpha: o.alpha, eps: o.eps, weightDecay: o.weightDecay, momentum },
   );
   const flags = baseFlags(o) | (momentum !== 0 ? MOMENTUM : 0) | (o.centered ? CENTERED : 0);
-  wasm().rmsprop_f32(
-    p,
-    g,
-    sq,
-    buf,
-    gAvg,
-    n,
+  update('rmsprop_f32', [p, g, sq, buf, gAvg], n, [
     o.lr,
     o.alpha,
     1 - o.alpha,
@@ -173,7 +173,7 @@ export function rmspropStep(
     o.weightDecay ?? 0,
     momentum,
     flags,
-  );
+  ]);
 }
 
 /** Options of {@link adamStep}. */
@@ -214,13 +214,7 @@ export function adamStep(
   const bc1 = 1 - o.beta1 ** o.step;
   const bc2 = 1 - o.beta2 ** o.step;
   const flags = baseFlags(o) | (o.decoupled ? DECOUPLED : 0) | (o.amsgrad ? AMSGRAD : 0);
-  wasm().adam_f32(
-    p,
-    g,
-    m,
-    v,
-    vMax,
-    n,
+  update('adam_f32', [p, g, m, v, vMax], n, [
     o.lr / bc1,
     1 - o.beta1,
     o.beta2,
@@ -230,7 +224,7 @@ export function adamStep(
     wd,
     1 - o.lr * wd,
     flags,
-  );
+  ]);
 }
 
 /** Options of {@link adamaxStep}. */
@@ -261,7 +255,7 @@ export function adamaxStep(
   );
   checkStep('adamaxStep', o.step);
   const clr = o.lr / (1 - o.beta1 ** o.step);
-  wasm().adamax_f32(p, g, m, u, n, clr, 1 - o.beta1, o.beta2, o.eps, o.weightDecay ?? 0, baseFlags(o));
+  update('adamax_f32', [p, g, m, u], n, [clr, 1 - o.beta1, o.beta2, o.eps, o.weightDecay ?? 0, baseFlags(o)]);
 }
 
 /**
@@ -316,12 +310,7 @@ export function nadamStep(p: number, g: number, m: number, v: number, n: number,
   const c1 = (-o.lr * (1 - mu)) / (1 - o.muProduct);
   const c2 = (-o.lr * muNext) / (1 - o.muProduct * muNext);
   const flags = baseFlags(o) | (o.decoupled ? DECOUPLED : 0);
-  wasm().nadam_f32(
-    p,
-    g,
-    m,
-    v,
-    n,
+  update('nadam_f32', [p, g, m, v], n, [
     c1,
     c2,
     1 - o.beta1,
@@ -332,7 +321,7 @@ export function nadamStep(p: number, g: number, m: number, v: number, n: number,
     wd,
     1 - o.lr * wd,
     flags,
-  );
+  ]);
 }
 
 /** Options of {@link adadeltaStep}. */
@@ -359,7 +348,14 @@ export function adadeltaStep(
     { p, g, sq, acc },
     { lr: o.lr, rho: o.rho, eps: o.eps, weightDecay: o.weightDecay },
   );
-  wasm().adadelta_f32(p, g, sq, acc, n, o.lr, o.rho, 1 - o.rho, o.eps, o.weightDecay ?? 0, baseFlags(o));
+  update('adadelta_f32', [p, g, sq, acc], n, [
+    o.lr,
+    o.rho,
+    1 - o.rho,
+    o.eps,
+    o.weightDecay ?? 0,
+    baseFlags(o),
+  ]);
 }
 
 /** Options of {@link lionStep}. */
@@ -376,5 +372,5 @@ export function lionStep(p: number, g: number, m: number, n: number, o: LionStep
   check('lionStep', n, { p, g, m }, { lr: o.lr, beta1: o.beta1, beta2: o.beta2, weightDecay: o.weightDecay });
   const wd = o.weightDecay ?? 0;
   const flags = baseFlags(o) | DECOUPLED;
-  wasm().lion_f32(p, g, m, n, o.lr, o.beta1, 1 - o.beta1, o.beta2, 1 - o.beta2, 1 - o.lr * wd, flags);
+  update('lion_f32', [p, g, m], n, [o.lr, o.beta1, 1 - o.beta1, o.beta2, 1 - o.beta2, 1 - o.lr * wd, flags]);
 }
