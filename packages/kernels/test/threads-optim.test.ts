@@ -38,7 +38,11 @@ const RULES: Rule[] = [
     step: (p, g, [buf], t) =>
       sgdStep(p, g, buf, N, { lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.01, first: t === 1 }),
   },
-  { name: 'Adagrad', state: 1, step: (p, g, [sum], t) => adagradStep(p, g, sum, N, { lr: 0.1, eps: 1e-10, step: t }) },
+  {
+    name: 'Adagrad',
+    state: 1,
+    step: (p, g, [sum], t) => adagradStep(p, g, sum, N, { lr: 0.1, eps: 1e-10, step: t }),
+  },
   {
     name: 'RMSprop, centered, momentum',
     state: 3,
@@ -63,7 +67,8 @@ const RULES: Rule[] = [
   {
     name: 'Adamax',
     state: 2,
-    step: (p, g, [m, u], t) => adamaxStep(p, g, m, u, N, { lr: 2e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, step: t }),
+    step: (p, g, [m, u], t) =>
+      adamaxStep(p, g, m, u, N, { lr: 2e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, step: t }),
   },
   {
     name: 'NAdam',
@@ -131,7 +136,11 @@ describe('optimizer updates on threads', () => {
         const many = await run(rule, threads);
         expect(many.jobs).toBe(2);
         many.out.forEach((got, i) =>
-          expectSameBits(got, one.out[i], `${rule.name}, ${threads} threads, ${i === 0 ? 'p' : `state ${i}`}`),
+          expectSameBits(
+            got,
+            one.out[i],
+            `${rule.name}, ${threads} threads, ${i === 0 ? 'p' : `state ${i}`}`,
+          ),
         );
       }
     });
