@@ -9,6 +9,14 @@
 // decayed rates, NAdam's mu products), is computed by the TypeScript wrapper in float64 and
 // arrives here as f32, as PyTorch passes Python floats to its kernels.
 //
+// One departure: first-moment buffers (Adam's, Adamax's and NAdam's m, the momentum buffers of
+// SGD and RMSprop, centered RMSprop's gradient average) are stored as 0 once they fall below the
+// smallest normal float. Wasm has no flush-to-zero mode, and a buffer whose gradient has stayed
+// 0 for a few hundred steps (a dead ReLU unit, an always-blank pixel) decays into subnormals,
+// which made a whole Adam step 2-3x slower here. Such a buffer moves its parameter by less than
+// lr·1e-14, which rounds away unless the parameter itself is that small. Second moments are left
+// alone: with eps = 0 they are divisors. Lion's m is left alone: its update is the sign of m.
+//
 // Each rule is written once, generic over T: T = v128 runs it on four lanes (the SIMD body),
 // T = f32 runs the same vector code on one splatted element (the scalar tail), so the body and
 // the tail round identically. No FMA: the relaxed and SIMD128 builds give the same bits.
@@ -54,6 +62,11 @@ export const OPT_MOMENTUM: i32 = 128;
   return f32x4.div(a, b);
 }
 
+/** x, or 0 where |x| is subnormal (NaN passes: the comparison is false for it). */
+@inline function flush(x: v128): v128 {
+  return v128.andnot(x, f32x4.lt(f32x4.abs(x), S(1.17549435e-38)));
+}
+
 /** ATen's lerp: self + w*(end-self) for |w| < 0.5, else end - (end-self)*(1-w). */
 @inline function lerp(self: v128, end: v128, w: v128, rest: v128, small: bool): v128 {
   const d = sub(end, self);
@@ -84,7 +97,7 @@ export const OPT_MOMENTUM: i32 = 128;
   const w = ld<T>(p + o);
   let d = effectiveGrad(ld<T>(g + o), w, flags, wd);
   if (flags & OPT_MOMENTUM) {
-    const b = flags & OPT_FIRST ? d : add(mul(ld<T>(buf + o), mom), mul(oneMinusDamp, d));
+    const b = flush(flags & OPT_FIRST ? d : add(mul(ld<T>(buf + o), mom), mul(oneMinusDamp, d)));
     st<T>(buf + o, b);
     d = flags & OPT_NESTEROV ? add(d, mul(mom, b)) : b;
   }
@@ -140,7 +153,7 @@ export function adagrad_f32(
   st<T>(sq + o, s);
   let avg: v128;
   if (flags & OPT_CENTERED) {
-    const ga = lerp(ld<T>(gAvg + o), d, w, rest, small);
+    const ga = flush(lerp(ld<T>(gAvg + o), d, w, rest, small));
     st<T>(gAvg + o, ga);
     avg = f32x4.sqrt(add(s, mul(f32x4.neg(ga), ga)));
   } else {
@@ -148,7 +161,7 @@ export function adagrad_f32(
   }
   avg = add(avg, eps);
   if (flags & OPT_MOMENTUM) {
-    const b = add(mul(ld<T>(buf + o), mom), div(d, avg));
+    const b = flush(add(mul(ld<T>(buf + o), mom), div(d, avg)));
     st<T>(buf + o, b);
     st<T>(p + o, add(x, mul(negLr, b)));
   } else {
@@ -182,7 +195,7 @@ export function rmsprop_f32(
 ): void {
   const x = decoupledDecay(ld<T>(p + o), flags, keep);
   const d = effectiveGrad(ld<T>(g + o), x, flags, wd);
-  const mt = lerp(ld<T>(m + o), d, w, rest, small);
+  const mt = flush(lerp(ld<T>(m + o), d, w, rest, small));
   st<T>(m + o, mt);
   let vt = add(mul(ld<T>(v + o), beta2), mul(mul(omb2, d), d));
   st<T>(v + o, vt);
@@ -220,7 +233,7 @@ export function adam_f32(
 ): void {
   const x = ld<T>(p + o);
   const d = effectiveGrad(ld<T>(g + o), x, flags, wd);
-  const mt = lerp(ld<T>(m + o), d, w, rest, small);
+  const mt = flush(lerp(ld<T>(m + o), d, w, rest, small));
   st<T>(m + o, mt);
   const ut = f32x4.max(mul(ld<T>(u + o), beta2), add(f32x4.abs(d), eps));
   st<T>(u + o, ut);
@@ -251,7 +264,7 @@ export function adamax_f32(
 ): void {
   const x = decoupledDecay(ld<T>(p + o), flags, keep);
   const d = effectiveGrad(ld<T>(g + o), x, flags, wd);
-  const mt = lerp(ld<T>(m + o), d, w, rest, small);
+  const mt = flush(lerp(ld<T>(m + o), d, w, rest, small));
   st<T>(m + o, mt);
   const vt = add(mul(ld<T>(v + o), beta2), mul(mul(omb2, d), d));
   st<T>(v + o, vt);
