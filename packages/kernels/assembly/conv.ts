@@ -35,6 +35,8 @@ let gFlip = false;
 let sOff: usize = 0, sTap: usize = 0, sPix: usize = 0, sOut: usize = 0, sTile: usize = 0;
 let sA: usize = 0, sB: usize = 0, sPad: usize = 0, sBias: usize = 0, sAcc: usize = 0;
 let gMc = 0, gKc = 0;
+// Rows per register tile: MR, or 3 for the scattering input gradient (see tileRows).
+let gRows = MR;
 // Elements of the padded chunk and the largest tap offset: bounds for reads past a run's end.
 let gChunkLen = 0, gOffMax = 0;
 
@@ -73,7 +75,9 @@ const PASS_WEIGHT = 2;
 function layout(pass: i32, chunk: i32, base: usize): usize {
   const rows = pass == PASS_FORWARD ? gCout : gK;
   const depth = pass == PASS_FORWARD ? gK : gCout;
-  gMc = min(roundUp(rows, MR), 128);
+  gRows = pass == PASS_INPUT ? tileRows(gK) : MR;
+  // Each tile of gRows rows takes a micro-panel of MR rows.
+  gMc = gRows == MR ? min(roundUp(rows, MR), 128) : ((rows + gRows - 1) / gRows) * MR;
   gKc = pass == PASS_WEIGHT ? KCW : depthBlock(depth, max(16, (A_BLOCK / (gMc * 4)) & ~3));
   const cols = pass == PASS_WEIGHT ? KCW : NR;
   sOff = base;
@@ -92,9 +96,9 @@ function layout(pass: i32, chunk: i32, base: usize): usize {
 /**
  * Fills the tap table: row r of the tap dimension is tap sTap[r] = (ci*kh + ki)*kw + kj of the
  * weights, whose window position is sOff[r] = (ci*Hp + ki)*Wp + kj. The order is natural, except
- * for the scattering input gradient (byChannel): there 4 consecutive rows (one register tile)
- * are the same (ki, kj) in 4 channels, or with fewer channels the same kj, so that the tile's
- * rows add into windows that do not overlap (an add that reads a window the previous row has
+ * for the scattering input gradient (byChannel): there consecutive rows (a register tile of 3
+ * or 4) are the same (ki, kj) in up to 4 channels, or with fewer channels the same kj, so that
+ * the tile's rows add into windows that do not overlap (an add that reads a window the previous row has
  * just stored, shifted by one float, waits for that store to reach the cache).
  */
 function fillOffsets(byChannel: bool): void {
@@ -126,6 +130,17 @@ function addTap(r: i32, k: i32): void {
 }
 
 /**
+ * Rows per register tile of the scattering input gradient (rows = k taps): 3 when the taps
+ * come in threes that tiles of 4 would pad, as a 3x3 kernel over 1-3 input channels does (9
+ * taps as 3+3+3 rather than 4+4+1, and with cIn = 1 the rows of a 4-row tile would overlap in
+ * their windows, so each row's add would wait for the previous row's store). A 3 x 8 tile does
+ * as many multiply-adds per cycle as a 4 x 8 one, so only the padding changes. One row block.
+ */
+@inline function tileRows(k: i32): i32 {
+  return k % 3 == 0 && k % MR != 0 && k <= 48 ? 3 : MR;
+}
+
+/**
  * Sets the geometry for `pass` and returns the pass to run. The input gradient of a stride-1
  * convolution is itself a convolution: dX = dY (padded by kh-1-ph, kw-1-pw) convolved with
  * W flipped in both spatial axes and with its channel axes exchanged. Run as a forward pass,
@@ -141,7 +156,7 @@ function prepare(
   // Products per image as a forward pass over dY (cIn rows padded to tiles) against the
   // products of the scatter form (K rows padded to tiles), which costs ~20% more per product.
   const asForward = <f64>(h * w) * <f64>roundUp(cIn, MR) / <f64>cIn;
-  const scatter = 1.2 * <f64>gP * <f64>roundUp(gK, MR) / <f64>gK;
+  const scatter = 1.2 * <f64>gP * <f64>roundUp(gK, tileRows(gK)) / <f64>gK;
   if (asForward > scatter) return pass;
   setGeometry(cOut, gOh, gOw, cIn, kh, kw, 1, 1, kh - 1 - ph, kw - 1 - pw);
   gFlip = true;
@@ -251,6 +266,7 @@ function columns(n: i32): void {
  */
 @inline function tile4x8(
   kc: i32, a: usize, b: usize, bs: usize, c0: usize, c1: usize, c2: usize, c3: usize, bias: usize, loadC: bool,
+  three: bool = false,
 ): void {
   let c00 = f32x4.splat(0);
   let c01 = c00;
@@ -273,16 +289,18 @@ function columns(n: i32): void {
     const a2 = v128.load32_splat(a, 8);
     c20 = madd(a2, b0, c20);
     c21 = madd(a2, b1, c21);
-    const a3 = v128.load32_splat(a, 12);
-    c30 = madd(a3, b0, c30);
-    c31 = madd(a3, b1, c31);
+    if (!three) {
+      const a3 = v128.load32_splat(a, 12);
+      c30 = madd(a3, b0, c30);
+      c31 = madd(a3, b1, c31);
+    }
     a += MR * 4;
     b += bs;
   }
   storeRow(c0, c00, c01, bias, 0, loadC);
   storeRow(c1, c10, c11, bias, 1, loadC);
   storeRow(c2, c20, c21, bias, 2, loadC);
-  storeRow(c3, c30, c31, bias, 3, loadC);
+  if (!three) storeRow(c3, c30, c31, bias, 3, loadC);
 }
 
 /** One register tile (tile4x8). */
@@ -290,6 +308,11 @@ function kernel4x8(
   kc: i32, a: usize, b: usize, bs: usize, c0: usize, c1: usize, c2: usize, c3: usize, bias: usize, loadC: bool,
 ): void {
   tile4x8(kc, a, b, bs, c0, c1, c2, c3, bias, loadC);
+}
+
+/** The first three rows of a register tile (tile4x8), stored at c0..c2. */
+function kernel3x8(kc: i32, a: usize, b: usize, bs: usize, c0: usize, c1: usize, c2: usize, loadC: bool): void {
+  tile4x8(kc, a, b, bs, c0, c1, c2, 0, 0, loadC, true);
 }
 
 /**
@@ -323,15 +346,15 @@ function kernelRows(kc: i32, a: usize, tiles: i32, b: usize, c: usize, ldc: usiz
 }
 
 /**
- * Packs rows [r0, r0+rows) x depth [d0, d0+depth) of the weights into micro-panels of MR rows
- * (missing rows are zero). Forward: element (o, k) is W[o, tap k]; input gradient (backward):
+ * Packs rows [r0, r0+rows) x depth [d0, d0+depth) of the weights into micro-panels of MR rows,
+ * gRows of them used (missing rows are zero). Forward: element (o, k) is W[o, tap k]; input gradient (backward):
  * element (k, o) is W[o, tap k]; with gFlip, the flipped weights of prepare.
  */
 function packWeights(w: usize, backward: bool, r0: i32, rows: i32, d0: i32, depth: i32): void {
   const taps = gKh * gKw;
-  for (let q = 0; q < rows; q += MR) {
-    let d = sA + <usize>q * <usize>depth * 4;
-    const h = min(MR, rows - q);
+  for (let q = 0; q < rows; q += gRows) {
+    let d = sA + <usize>(q / gRows) * <usize>depth * (MR * 4);
+    const h = min(gRows, rows - q);
     for (let p = d0; p < d0 + depth; p++) {
       for (let i = 0; i < MR; i++) {
         const r = r0 + q + min(i, h - 1);
@@ -576,16 +599,21 @@ function weightsByColumns(backward: bool, w: usize, bias: usize, xs: usize, ys: 
             kernelRows(kc, sA, tiles, sB, ys + ((<usize>pOut0 + <usize>ic * <usize>gP) << 2), plane, bz, loadC);
             ir0 = tiles * MR;
           }
-          for (let ir = ir0; ir < mc; ir += MR) {
-            const m = min(MR, mc - ir);
+          for (let ir = ir0; ir < mc; ir += gRows) {
+            const m = min(gRows, mc - ir);
             const r = ic + ir;
-            const a = sA + <usize>ir * <usize>kc * 4;
+            const a = sA + <usize>(ir / gRows) * <usize>kc * (MR * 4);
             if (backward) {
+              const c = xs + (<usize>pPix0 << 2);
               if (direct && m == MR) {
-                const c = xs + (<usize>pPix0 << 2);
                 kernel4x8(
                   kc, a, b, bs, c + (<usize>offAt(r) << 2), c + (<usize>offAt(r + 1) << 2),
                   c + (<usize>offAt(r + 2) << 2), c + (<usize>offAt(r + 3) << 2), 0, true,
+                );
+              } else if (direct && m == 3) {
+                kernel3x8(
+                  kc, a, b, bs, c + (<usize>offAt(r) << 2), c + (<usize>offAt(r + 1) << 2),
+                  c + (<usize>offAt(r + 2) << 2), true,
                 );
               } else {
                 kernelToTile(kc, a, b, bs);

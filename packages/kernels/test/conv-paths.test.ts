@@ -110,7 +110,7 @@ function checkAllBuilds(s: Conv2dShape, seed: number): void {
 const cases: [string, Partial<Conv2dShape>][] = [
   [
     // Output rows of 28: panels of 8 pixels in one run and across two rows; 9 taps: the forward
-    // pass runs its row tiles in one call, the input gradient scatters 9 rows (4 + 4 + 1).
+    // pass runs its row tiles in one call, the input gradient scatters 9 rows in tiles of 3.
     'first-layer shape, wide rows',
     { n: 2, h: 20, w: 30, cOut: 8 },
   ],
