@@ -8,6 +8,7 @@ import {
   parseReply,
   REPLY_MARK,
   roundsWithin,
+  settleSteps,
   stepsPerRound,
 } from '../src/train/spec.js';
 
@@ -80,5 +81,16 @@ describe('parseReply', () => {
     expect(parseReply(`${REPLY_MARK}{"ok":true,"maxRss":5}`)).toEqual({ ok: true, maxRss: 5 });
     expect(parseReply(`${REPLY_MARK}{"ok":false,"error":"boom"}`)).toEqual({ ok: false, error: 'boom' });
     expect(parseReply('Hi there 👋. Looks like you are running TensorFlow.js in Node.js.')).toBeUndefined();
+  });
+});
+
+describe('settling warm-up', () => {
+  it('runs untimed steps until the warm-up has lasted settleSeconds, in rounds of at most maxSteps', () => {
+    expect(settleSteps(0.5, 3, 0.01, 200)).toBe(200);
+    expect(settleSteps(2, 3, 0.25, 200)).toBe(4);
+    expect(settleSteps(2.9, 3, 5, 200)).toBe(1);
+    expect(settleSteps(3, 3, 0.01, 200)).toBe(0);
+    expect(settleSteps(60, 3, 0.01, 200)).toBe(0);
+    expect(settleSteps(0, 0, 0.01, 200)).toBe(0);
   });
 });

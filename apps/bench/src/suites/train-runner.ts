@@ -11,6 +11,7 @@ import {
   initialWeights,
   type ModelName,
   roundsWithin,
+  settleSteps,
   stepsPerRound,
   type TrainInit,
   type TrainLibrary,
@@ -31,6 +32,11 @@ export interface TrainPlan {
   model: ModelName;
   batch: number;
   warmupSteps: number;
+  /**
+   * After the warm-up steps, untimed rounds until the warm-up has lasted this long (seconds):
+   * a fixed step count leaves fast peers short of their steady speed (see trainPlans).
+   */
+  settleSeconds?: number;
   /** Most steps in a timed round (and the training images used: maxSteps · batch). */
   maxSteps: number;
   /** A round aims at this many seconds (fewer steps for slow peers, at least 1). */
@@ -147,7 +153,15 @@ export async function runTraining(
       l.detail.warmupLoss = rest
         ? (first.loss + rest.loss * (plan.warmupSteps - 1)) / plan.warmupSteps
         : first.loss;
-      const step = rest ? rest.seconds / (plan.warmupSteps - 1) : first.seconds;
+      let step = rest ? rest.seconds / (plan.warmupSteps - 1) : first.seconds;
+      let spent = first.seconds + (rest?.seconds ?? 0);
+      for (;;) {
+        const steps = settleSteps(spent, plan.settleSeconds ?? 0, step, plan.maxSteps);
+        if (steps === 0) break;
+        const r = await round(l, steps);
+        spent += r.seconds;
+        step = r.seconds / steps; // rounds are sized at the settled speed
+      }
       l.steps = stepsPerRound(step, plan.roundSeconds, plan.maxSteps);
       l.rounds = roundsWithin(step * l.steps, plan.budgetSeconds, plan.reps);
       l.detail.steps = l.steps;

@@ -128,6 +128,21 @@ export function stepsPerRound(stepSeconds: number, targetSeconds: number, maxSte
   return Math.max(1, Math.min(maxSteps, Math.floor(targetSeconds / stepSeconds)));
 }
 
+/**
+ * Steps of the next untimed settling round: enough to bring the warm-up's `spentSeconds` up to
+ * `settleSeconds` at `stepSeconds` a step (at least 1, at most `maxSteps`), or 0 once it is there.
+ */
+export function settleSteps(
+  spentSeconds: number,
+  settleSeconds: number,
+  stepSeconds: number,
+  maxSteps: number,
+): number {
+  if (!(spentSeconds < settleSeconds)) return 0;
+  if (!(stepSeconds > 0)) return maxSteps;
+  return Math.max(1, Math.min(maxSteps, Math.ceil((settleSeconds - spentSeconds) / stepSeconds)));
+}
+
 /** Rounds that fit in `budgetSeconds` (at least 1, at most `reps`). */
 export function roundsWithin(roundSeconds: number, budgetSeconds: number, reps: number): number {
   if (!(roundSeconds > 0)) return reps;
