@@ -4,7 +4,16 @@
 // one that stays normal keeps the reference value, NaN still propagates, and buffers that are
 // not first moments (Lion's m, second moments) keep their subnormals.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { adamaxStep, adamStep, heap, lionStep, nadamStep, ready, rmspropStep, sgdStep } from '../src/index.js';
+import {
+  adamaxStep,
+  adamStep,
+  heap,
+  lionStep,
+  nadamStep,
+  ready,
+  rmspropStep,
+  sgdStep,
+} from '../src/index.js';
 
 beforeAll(() => ready());
 
@@ -15,7 +24,9 @@ const N = START.length;
 
 function alloc(values: number[]): number {
   const ptr = heap().alloc(values.length * 4);
-  heap().f32().set(values, ptr / 4);
+  heap()
+    .f32()
+    .set(values, ptr / 4);
   return ptr;
 }
 
@@ -44,8 +55,12 @@ function expectFlushed(got: number[], factor: number, what: string): void {
   START.forEach((s, i) => {
     const exact = Math.fround(s * factor);
     if (Number.isNaN(s)) expect(got[i], `${what}[${i}]`).toBeNaN();
-    else if (Math.abs(exact) < MIN_NORMAL) expect(Object.is(Math.abs(got[i]), 0), `${what}[${i}] = ${got[i]}`).toBe(true);
-    else expect(Math.abs(got[i] - exact), `${what}[${i}] = ${got[i]}`).toBeLessThanOrEqual(1e-6 * Math.abs(exact));
+    else if (Math.abs(exact) < MIN_NORMAL)
+      expect(Object.is(Math.abs(got[i]), 0), `${what}[${i}] = ${got[i]}`).toBe(true);
+    else
+      expect(Math.abs(got[i] - exact), `${what}[${i}] = ${got[i]}`).toBeLessThanOrEqual(
+        1e-6 * Math.abs(exact),
+      );
   });
 }
 
@@ -55,7 +70,14 @@ describe('first-moment buffers that decay below the smallest normal are stored a
   it('Adam and AdamW: m', () => {
     for (const decoupled of [false, true]) {
       const r = stepWithZeroGrad({ m: START, v: pos }, (b) =>
-        adamStep(b.p, b.g, b.m, b.v, 0, N, { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, step: 5, decoupled }),
+        adamStep(b.p, b.g, b.m, b.v, 0, N, {
+          lr: 1e-3,
+          beta1: 0.9,
+          beta2: 0.999,
+          eps: 1e-8,
+          step: 5,
+          decoupled,
+        }),
       );
       expectFlushed(r.m, 0.9, `m (decoupled ${decoupled})`);
       expect(r.p.slice(0, 3)).toEqual([0.5, 0.5, 0.5].map(Math.fround));
@@ -82,7 +104,9 @@ describe('first-moment buffers that decay below the smallest normal are stored a
   });
 
   it('SGD with momentum: the momentum buffer', () => {
-    const r = stepWithZeroGrad({ buf: START }, (b) => sgdStep(b.p, b.g, b.buf, N, { lr: 0.1, momentum: 0.5 }));
+    const r = stepWithZeroGrad({ buf: START }, (b) =>
+      sgdStep(b.p, b.g, b.buf, N, { lr: 0.1, momentum: 0.5 }),
+    );
     expectFlushed(r.buf, 0.5, 'buf');
   });
 
@@ -103,7 +127,9 @@ describe('first-moment buffers that decay below the smallest normal are stored a
 
 describe('other buffers keep their subnormals', () => {
   it("Lion's m (its update is the sign of m) and Adam's v", () => {
-    const lion = stepWithZeroGrad({ m: START }, (b) => lionStep(b.p, b.g, b.m, N, { lr: 1e-4, beta1: 0.9, beta2: 0.5 }));
+    const lion = stepWithZeroGrad({ m: START }, (b) =>
+      lionStep(b.p, b.g, b.m, N, { lr: 1e-4, beta1: 0.9, beta2: 0.5 }),
+    );
     expect(lion.m[0]).toBe(Math.fround(MIN_NORMAL * 0.5));
     expect(lion.m[0]).toBeGreaterThan(0);
     const adam = stepWithZeroGrad({ m: pos, v: START.map(Math.abs) }, (b) =>
