@@ -96,7 +96,9 @@ export const pytorchSuite: Suite = {
         title: TITLE_TRAIN,
         unit: 'samples/s',
         peers: [],
-        notes: [`Skipped: ${reason}. On Debian, \`apt-get install python3-torch libopenblas0-pthread\` provides it (with OpenBLAS rather than the reference BLAS).`],
+        notes: [
+          `Skipped: ${reason}. On Debian, \`apt-get install python3-torch libopenblas0-pthread\` provides it (with OpenBLAS rather than the reference BLAS).`,
+        ],
         cases: [],
       };
     }
