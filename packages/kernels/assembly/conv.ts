@@ -98,8 +98,8 @@ function layout(pass: i32, chunk: i32, base: usize): usize {
  * weights, whose window position is sOff[r] = (ci*Hp + ki)*Wp + kj. The order is natural, except
  * for the scattering input gradient (byChannel): there consecutive rows (a register tile of 3
  * or 4) are the same (ki, kj) in up to 4 channels, or with fewer channels the same kj, so that
- * the tile's rows add into windows that do not overlap (an add that reads a window the previous row has
- * just stored, shifted by one float, waits for that store to reach the cache).
+ * the tile's rows add into windows that do not overlap (an add that reads a window the previous
+ * row has just stored, shifted by one float, waits for that store to reach the cache).
  */
 function fillOffsets(byChannel: bool): void {
   gOffMax = 0;
@@ -134,7 +134,8 @@ function addTap(r: i32, k: i32): void {
  * come in threes that tiles of 4 would pad, as a 3x3 kernel over 1-3 input channels does (9
  * taps as 3+3+3 rather than 4+4+1, and with cIn = 1 the rows of a 4-row tile would overlap in
  * their windows, so each row's add would wait for the previous row's store). A 3 x 8 tile does
- * as many multiply-adds per cycle as a 4 x 8 one, so only the padding changes. One row block.
+ * as many multiply-adds per cycle as a 4 x 8 one, so only the padding changes. Up to 48 taps,
+ * so that all rows fit one block of packed weights (layout does not cap gMc for 3-row tiles).
  */
 @inline function tileRows(k: i32): i32 {
   return k % 3 == 0 && k % MR != 0 && k <= 48 ? 3 : MR;
@@ -347,8 +348,8 @@ function kernelRows(kc: i32, a: usize, tiles: i32, b: usize, c: usize, ldc: usiz
 
 /**
  * Packs rows [r0, r0+rows) x depth [d0, d0+depth) of the weights into micro-panels of MR rows,
- * gRows of them used (missing rows are zero). Forward: element (o, k) is W[o, tap k]; input gradient (backward):
- * element (k, o) is W[o, tap k]; with gFlip, the flipped weights of prepare.
+ * gRows of them used (missing rows are zero). Forward: element (o, k) is W[o, tap k]; input
+ * gradient (backward): element (k, o) is W[o, tap k]; with gFlip, the flipped weights of prepare.
  */
 function packWeights(w: usize, backward: bool, r0: i32, rows: i32, d0: i32, depth: i32): void {
   const taps = gKh * gKw;

@@ -4,16 +4,8 @@
 // one that stays normal keeps the reference value, NaN still propagates, and buffers that are
 // not first moments (Lion's m, second moments) keep their subnormals.
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  adamaxStep,
-  adamStep,
-  heap,
-  lionStep,
-  nadamStep,
-  ready,
-  rmspropStep,
-  sgdStep,
-} from '../src/index.js';
+import { adamaxStep, adamStep, lionStep, nadamStep, ready, rmspropStep, sgdStep } from '../src/index.js';
+import { f32Block as alloc, free, readF32 } from './elementwise-helpers.js';
 
 beforeAll(() => ready());
 
@@ -22,20 +14,7 @@ const MIN_NORMAL = 2 ** -126;
 const START = [MIN_NORMAL, -MIN_NORMAL, 4e-38, Number.NaN, MIN_NORMAL];
 const N = START.length;
 
-function alloc(values: number[]): number {
-  const ptr = heap().alloc(values.length * 4);
-  heap()
-    .f32()
-    .set(values, ptr / 4);
-  return ptr;
-}
-
-const read = (ptr: number) =>
-  Array.from(
-    heap()
-      .f32()
-      .slice(ptr / 4, ptr / 4 + N),
-  );
+const read = (ptr: number) => Array.from(readF32(ptr, N));
 
 /** Runs `step` once with a zero gradient over buffers named in `init`, and returns them. */
 function stepWithZeroGrad(
@@ -46,7 +25,7 @@ function stepWithZeroGrad(
   for (const [k, v] of Object.entries(init)) b[k] = alloc(v);
   step(b);
   const out = Object.fromEntries(Object.keys(b).map((k) => [k, read(b[k])]));
-  for (const ptr of Object.values(b)) heap().free(ptr);
+  free(...Object.values(b));
   return out;
 }
 
