@@ -377,6 +377,8 @@ function chunkBounds(len: number, unit: number, threads: number, maxChunks: numb
   return bounds;
 }
 
+/** The size of each chunk of `bounds`. */
+const widths = (bounds: number[]) => bounds.slice(1).map((end, i) => end - bounds[i]);
 const align64 = (n: number) => Math.ceil(n / 64) * 64;
 /** A constant argument, and one that grows with the chunk start, end, or thread index. */
 const fixed = (v: number) => [v, 0, 0, 0];
@@ -422,13 +424,13 @@ export function runMatmul(
   }
   const byRows = m >= n;
   const len = byRows ? m : n;
+  const maxChunks = Math.floor((m * n * k) / MATMUL_MIN_MACS_PER_CHUNK);
+  let split = chunkBounds(len, 8, threads, maxChunks);
   // Two chunks per thread split the rows 3:1 (see chunkBounds); the small ones must stay large.
-  const perThread = len >= 4 * threads * MATMUL_MIN_ROWS_PER_SMALL_CHUNK ? 2 : 1;
-  const maxChunks = Math.min(perThread * threads, Math.floor((m * n * k) / MATMUL_MIN_MACS_PER_CHUNK));
-  const split = chunkBounds(len, 8, threads, maxChunks);
+  if (Math.min(...widths(split)) < MATMUL_MIN_ROWS_PER_SMALL_CHUNK)
+    split = chunkBounds(len, 8, threads, Math.min(threads, maxChunks));
   if (split.length > 0) {
-    let widest = 0;
-    for (let i = 1; i < split.length; i++) widest = Math.max(widest, split[i] - split[i - 1]);
+    const widest = Math.max(...widths(split));
     const share = byRows ? packBytes(widest, n) : packBytes(m, widest);
     const pack = scratch(share * scratchShares(pool!));
     const range = byRows
@@ -459,8 +461,7 @@ export function runMatmul(
     Math.floor((batch * m * n * k) / MATMUL_MIN_MACS_PER_CHUNK),
   );
   if (perBatch.length > 0) {
-    let widest = 0;
-    for (let i = 1; i < perBatch.length; i++) widest = Math.max(widest, perBatch[i] - perBatch[i - 1]);
+    const widest = Math.max(...widths(perBatch));
     const share = packBytes(m * widest, n);
     const pack = scratch(share * scratchShares(pool!));
     const form = [
@@ -542,8 +543,7 @@ export function runConv(
     Math.floor(macs / MATMUL_MIN_MACS_PER_CHUNK),
   );
   if (bounds.length === 0) return false;
-  let widest = 0;
-  for (let i = 1; i < bounds.length; i++) widest = Math.max(widest, bounds[i] - bounds[i - 1]);
+  const widest = Math.max(...widths(bounds));
   const share = align64(scratchBytes(byRows ? n : widest));
   const scratch = alloc(share * scratchShares(pool!));
   try {
