@@ -14,7 +14,8 @@
 // Why 4 x 8: V8 on x64 allocates 15 vector registers and hoists every load of a loop body
 // to its top, so a tile needs its accumulators + MR values of A + NR/4 vectors of B + one
 // product register to fit in 15: 8 + 4 + 2 + 1. A 6 x 8 tile spills and runs at half speed,
-// and unrolling the depth loop by hand spills too.
+// and unrolling the depth loop by hand spills too. The relaxed build's GEMM uses 3 x 12 (see
+// FMA_TILE below).
 //
 // Why the tiles are inlined into gemm: V8 (TurboFan) unrolls a wasm loop only when its body is
 // small for its nesting depth, (depth + 1) x 50 graph nodes. The depth loop alone in its own
@@ -30,8 +31,18 @@ export const MM_TRANS_B: i32 = 2;
 export const MM_ACCUMULATE: i32 = 4;
 export const MM_BIAS: i32 = 8;
 
+// The relaxed build's tile is 3 x 12: nine accumulators. With eight (4 x 8), each takes one
+// FMA per step of 8 FMAs, every 4 cycles at two a cycle, which is the FMA's latency on the Zen 5
+// EPYC: any delay costs throughput, and that tile ran 0-10% slower than the SIMD128 build's
+// mul + add. 3 x 12 fits the 15 registers with no product register (9 + 3 + 3). The SIMD128
+// build keeps 4 x 8, which has no such chain (the add's latency is shorter), so GMR / GNR are
+// MR / NR there and every branch on FMA_TILE folds away.
+const FMA_TILE: bool = ASC_FEATURE_RELAXED_SIMD;
+const GMR: i32 = FMA_TILE ? 3 : MR; // rows of the GEMM's register tile
+const GNR: i32 = FMA_TILE ? 12 : NR; // and its columns (three f32x4)
+
 const KC = 128; // depth of a packed block: a B micro-panel (KC·NR·4 = 4 KiB) stays in L1
-const MC = 128; // rows of A packed at once (MC·KC·4 = 64 KiB, stays in L2)
+const MC = FMA_TILE ? 126 : 128; // rows of A packed at once (MC·KC·4 = 64 KiB, stays in L2); whole tiles
 const NC = 1024; // columns of B packed at once (KC·NC·4 = 512 KiB)
 
 /** Depth of each k block: k split evenly into blocks of at most KC, rounded up to 4. */
@@ -58,13 +69,30 @@ function packRowsToPanels(
     const h = min(w, rows - q);
     if (h == w) {
       let p = 0;
-      for (; p + 4 <= cols; p += 4) {
-        for (let g = 0; g < w; g += 4) {
-          const sg = s + <usize>g * ldb + (<usize>p << 2);
-          storeTransposed(
-            v128.load(sg), v128.load(sg + ldb), v128.load(sg + 2 * ldb), v128.load(sg + 3 * ldb),
-            d + <usize>p * wb + (<usize>g << 2), wb,
-          );
+      if (FMA_TILE && w == 3) {
+        // Three rows of four values become 12 floats in depth order, in three vectors.
+        for (; p + 4 <= cols; p += 4) {
+          const sp = s + (<usize>p << 2);
+          const r0 = v128.load(sp);
+          const r1 = v128.load(sp + ldb);
+          const r2 = v128.load(sp + 2 * ldb);
+          const t = i32x4.shuffle(r0, r1, 0, 4, 1, 5); // r0[0] r1[0] r0[1] r1[1]
+          const u = i32x4.shuffle(r0, r1, 2, 6, 3, 7); // r0[2] r1[2] r0[3] r1[3]
+          const v = i32x4.shuffle(r1, r2, 1, 5, 2, 6); // r1[1] r2[1] r1[2] r2[2]
+          const dp = d + <usize>p * 12;
+          v128.store(dp, i32x4.shuffle(t, r2, 0, 1, 4, 2));
+          v128.store(dp, i32x4.shuffle(v, u, 0, 1, 4, 5), 16);
+          v128.store(dp, i32x4.shuffle(v, i32x4.shuffle(u, r2, 2, 3, 7, 7), 3, 4, 5, 6), 32);
+        }
+      } else {
+        for (; p + 4 <= cols; p += 4) {
+          for (let g = 0; g < w; g += 4) {
+            const sg = s + <usize>g * ldb + (<usize>p << 2);
+            storeTransposed(
+              v128.load(sg), v128.load(sg + ldb), v128.load(sg + 2 * ldb), v128.load(sg + 3 * ldb),
+              d + <usize>p * wb + (<usize>g << 2), wb,
+            );
+          }
         }
       }
       for (; p < cols; p++) {
@@ -97,11 +125,30 @@ function packColsToPanels(
     let d = dst + (<usize>(q * cols) << 2);
     const end = d + (<usize>(w * cols) << 2);
     const h = min(w, rows - q);
-    if (h == 8) {
+    if (h == 8 && (!FMA_TILE || w == 8)) {
       for (; d < end; d += 32) {
         v128.store(d, v128.load(s));
         v128.store(d, v128.load(s, 16), 16);
         s += ldb;
+      }
+    } else if (FMA_TILE && h == 12) {
+      for (; d < end; d += 48) {
+        v128.store(d, v128.load(s));
+        v128.store(d, v128.load(s, 16), 16);
+        v128.store(d, v128.load(s, 32), 32);
+        s += ldb;
+      }
+    } else if (FMA_TILE && h == 3 && w == 3) {
+      // 16 bytes a step, the fourth float overwritten by the next step; the last step moves
+      // 12, so that nothing past the matrix is read nor past the panel written.
+      const last = end - 12;
+      for (; d < last; d += 12) {
+        v128.store(d, v128.load(s));
+        s += ldb;
+      }
+      if (d < end) {
+        store<i64>(d, load<i64>(s));
+        store<f32>(d, load<f32>(s, 8), 8);
       }
     } else if (h == 4 && w == 4) {
       for (; d < end; d += 16) {
@@ -122,12 +169,12 @@ function packColsToPanels(
 
 /** Packs op(A) rows [r0, r0+rows) x depth [p0, p0+cols), element (r, p) at src[r·rs + p·ps]. */
 function packA(src: usize, rs: i32, ps: i32, r0: i32, rows: i32, p0: i32, cols: i32, dst: usize): void {
-  packPanels(src, rs, ps, r0, rows, p0, cols, MR, dst);
+  packPanels(src, rs, ps, r0, rows, p0, cols, GMR, dst);
 }
 
-/** Packs op(B)ᵀ rows (columns of op(B)) into NR-wide panels; element (r, p) at src[r·rs + p·ps]. */
+/** Packs op(B)ᵀ rows (columns of op(B)) into GNR-wide panels; element (r, p) at src[r·rs + p·ps]. */
 @inline function packB(src: usize, rs: i32, ps: i32, r0: i32, rows: i32, p0: i32, cols: i32, dst: usize): void {
-  packPanels(src, rs, ps, r0, rows, p0, cols, NR, dst);
+  packPanels(src, rs, ps, r0, rows, p0, cols, GNR, dst);
 }
 
 function packPanels(
@@ -258,6 +305,64 @@ function packPanels(
   v128.store(tile, c13, 112);
 }
 
+/**
+ * The relaxed build's register tile: T[3 x 12] = Ap·Bp over depth kc (A: 3 values a step, B: 12
+ * floats a step, bs bytes apart), written to C at c (row stride ldc floats) plus C when loadC,
+ * plus bias[0..12] by column when bias != 0. Swapped and partial tiles go through scratch.
+ * With `narrow` (a constant) only the first 8 columns are computed and stored: the last panel of
+ * n = 128 has 8 valid columns of 12, and six accumulators do it in less time than nine.
+ */
+@inline function kernel3x12(
+  kc: i32, a: usize, b: usize, bs: usize, c: usize, ldc: i32, loadC: bool, bias: usize, narrow: bool,
+): void {
+  let c00 = f32x4.splat(0);
+  let c01 = c00;
+  let c02 = c00;
+  let c10 = c00;
+  let c11 = c00;
+  let c12 = c00;
+  let c20 = c00;
+  let c21 = c00;
+  let c22 = c00;
+  const end = a + <usize>kc * 12;
+  while (a < end) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    const a0 = v128.load32_splat(a);
+    const a1 = v128.load32_splat(a, 4);
+    const a2 = v128.load32_splat(a, 8);
+    c00 = madd(a0, b0, c00);
+    c01 = madd(a0, b1, c01);
+    c10 = madd(a1, b0, c10);
+    c11 = madd(a1, b1, c11);
+    c20 = madd(a2, b0, c20);
+    c21 = madd(a2, b1, c21);
+    if (!narrow) {
+      const b2 = v128.load(b, 32);
+      c02 = madd(a0, b2, c02);
+      c12 = madd(a1, b2, c12);
+      c22 = madd(a2, b2, c22);
+    }
+    a += 12;
+    b += bs;
+  }
+  const hasBias = bias != 0;
+  const ld = <usize>ldc << 2;
+  const v0 = hasBias ? v128.load(bias) : c00;
+  const v1 = hasBias ? v128.load(bias, 16) : c00;
+  finish(c, c00, v0, hasBias, loadC);
+  finish(c + 16, c01, v1, hasBias, loadC);
+  finish(c + ld, c10, v0, hasBias, loadC);
+  finish(c + ld + 16, c11, v1, hasBias, loadC);
+  finish(c + 2 * ld, c20, v0, hasBias, loadC);
+  finish(c + 2 * ld + 16, c21, v1, hasBias, loadC);
+  if (narrow) return;
+  const v2 = hasBias ? v128.load(bias, 32) : c00;
+  finish(c + 32, c02, v2, hasBias, loadC);
+  finish(c + ld + 32, c12, v2, hasBias, loadC);
+  finish(c + 2 * ld + 32, c22, v2, hasBias, loadC);
+}
+
 // Writes the valid mr x nr corner of a tile computed into scratch (row stride ld floats),
 // with the same bias / loadC / swap meaning as kernel4x8.
 function storeEdge(
@@ -292,15 +397,15 @@ function emptyProduct(
 // Floats of packed B-role and bytes of packed A-role scratch for `rows` x `cols` x k.
 // (NC and MC are multiples of NR and MR, so clamping first gives the same sizes without overflow.)
 @inline function packedBFloats(cols: i32, k: i32): i32 {
-  return depthBlock(k) * roundUp(min(NC, cols), NR);
+  return depthBlock(k) * roundUp(min(NC, cols), GNR);
 }
 
 @inline function packedABytes(rows: i32, k: i32): i32 {
-  return depthBlock(k) * roundUp(min(MC, rows), MR) * 4;
+  return depthBlock(k) * roundUp(min(MC, rows), GMR) * 4;
 }
 
 @inline function scratchBytes(rows: i32, cols: i32, k: i32): i32 {
-  return (packedBFloats(cols, k) << 2) + packedABytes(rows, k) + MR * NR * 4;
+  return (packedBFloats(cols, k) << 2) + packedABytes(rows, k) + max(MR * NR, GMR * GNR) * 4;
 }
 
 /**
@@ -318,8 +423,9 @@ export function matmul_f32_pack_bytes(m: i32, n: i32, k: i32): i32 {
  * far less: n = 10 pads to 16 columns, but as rows it needs no padding at all.
  */
 @inline function swapOperands(m: i32, n: i32): bool {
-  const straight = (<f64>m / <f64>roundUp(m, 2)) * (<f64>n / <f64>roundUp(n, NR));
-  const swapped = (<f64>n / <f64>roundUp(n, 2)) * (<f64>m / <f64>roundUp(m, NR));
+  const rowPad = FMA_TILE ? GMR : 2;
+  const straight = (<f64>m / <f64>roundUp(m, rowPad)) * (<f64>n / <f64>roundUp(n, GNR));
+  const swapped = (<f64>n / <f64>roundUp(n, rowPad)) * (<f64>m / <f64>roundUp(m, GNR));
   return swapped > straight * 1.1;
 }
 
@@ -343,10 +449,10 @@ function gemm(
   // place (row stride rps floats) and only a last partial panel is packed. With more reuse,
   // packing wins: in-place rows a power-of-two stride apart crowd a few L1 sets.
   const direct = rrs == 1 && r1 - r0 <= 4 * MR;
-  const rowBytes: usize = direct ? <usize>rps << 2 : NR * 4;
+  const rowBytes: usize = direct ? <usize>rps << 2 : GNR * 4;
   for (let jc = s0; jc < s1; jc += NC) {
     const nc = min(NC, s1 - jc);
-    const nFull = direct ? nc - nc % NR : 0; // columns read in place
+    const nFull = direct ? nc - nc % GNR : 0; // columns read in place
     for (let pc = 0; pc < k; pc += kcb) {
       const kc = min(kcb, k - pc);
       const bp = pack;
@@ -357,21 +463,33 @@ function gemm(
       for (let ic = r0; ic < r1; ic += MC) {
         const mc = min(MC, r1 - ic);
         packA(l, lrs, lps, ic, mc, pc, kc, ap);
-        // A last panel of one or two rows goes to kernel2x16 below.
-        const mFull = mc % MR <= 2 ? mc - mc % MR : mc;
-        for (let jr = 0; jr < nc; jr += NR) {
-          const nr = min(NR, nc - jr);
+        // A last panel of one or two rows goes to kernel2x16 below (4 x 8 tiles only).
+        const mFull = !FMA_TILE && mc % MR <= 2 ? mc - mc % MR : mc;
+        for (let jr = 0; jr < nc; jr += GNR) {
+          const nr = min(GNR, nc - jr);
           const inPlace = jr < nFull;
           const bpj = inPlace ? rp + (<usize>jr << 2) : bp + (<usize>((jr - nFull) * kc) << 2);
-          const bs: usize = inPlace ? rowBytes : NR * 4;
+          const bs: usize = inPlace ? rowBytes : GNR * 4;
           const j = jc + jr;
-          for (let ir = 0; ir < mFull; ir += MR) {
-            const mr = min(MR, mFull - ir);
+          for (let ir = 0; ir < mFull; ir += GMR) {
+            const mr = min(GMR, mFull - ir);
             const i = ic + ir;
             const api = ap + <usize>(ir * kc) * 4;
             const cij = c + ((<usize>i * <usize>crs + <usize>j * <usize>ccs) << 2);
             const bij: usize = bz != 0 ? bz + (<usize>(swap ? i : j) << 2) : 0;
-            if (mr == MR && nr == NR) {
+            if (FMA_TILE) {
+              if (mr == GMR && nr == GNR && !swap) {
+                kernel3x12(kc, api, bpj, bs, cij, ldc, loadC, bij, false);
+              } else if (mr == GMR && nr == 8 && !swap) {
+                kernel3x12(kc, api, bpj, bs, cij, ldc, loadC, bij, true);
+              } else if (nr <= 8) {
+                kernel3x12(kc, api, bpj, bs, tile, GNR, false, 0, true);
+                storeEdge(tile, GNR, cij, ldc, mr, nr, loadC, bij, swap);
+              } else {
+                kernel3x12(kc, api, bpj, bs, tile, GNR, false, 0, false);
+                storeEdge(tile, GNR, cij, ldc, mr, nr, loadC, bij, swap);
+              }
+            } else if (mr == MR && nr == NR) {
               kernel4x8(kc, api, bpj, bs, cij, ldc, loadC, bij, swap);
             } else {
               kernel4x8(kc, api, bpj, bs, tile, NR, false, 0, false);
@@ -379,7 +497,7 @@ function gemm(
             }
           }
         }
-        if (mFull < mc) {
+        if (!FMA_TILE && mFull < mc) {
           const i = ic + mFull;
           const api = ap + <usize>(mFull * kc) * 4;
           for (let jr = 0; jr < nc; jr += 2 * NR) {

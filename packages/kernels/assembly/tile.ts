@@ -12,10 +12,11 @@ export const NR = 8; // columns of the register tile (two f32x4)
 
 /**
  * c + a·b: one fused multiply-add in the relaxed build, a multiply then an add otherwise.
- * The 4 x 8 tile has eight accumulators, so each takes one FMA per step of 8 FMAs: at two FMAs
- * a cycle that is every 4 cycles, the FMA's latency on the Zen 5 EPYC, and there the relaxed
- * build measured 0-10% slower than mul + add (which waits only on the add). Kept because where
- * multiplies and adds share two ports (Intel), FMA halves the work.
+ * In a 4 x 8 tile (eight accumulators) each accumulator takes one FMA per step of 8 FMAs: at two
+ * FMAs a cycle that is every 4 cycles, the FMA's latency on the Zen 5 EPYC, so any delay costs
+ * throughput. That is why the relaxed build's GEMM uses a 3 x 12 tile instead (matmul.ts); the
+ * conv tiles keep 4 x 8. FMA is kept because where multiplies and adds share two ports (Intel)
+ * it halves the work.
  */
 @inline export function madd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
