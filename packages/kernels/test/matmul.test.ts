@@ -284,6 +284,51 @@ describe('matmul_f32 against a float64 reference', () => {
     }
   });
 
+  it('blocks cut where threads cut them (multiples of 8) give the same bits as the whole product', () => {
+    // Tiles are 4x8 (SIMD128) or 3x12 (relaxed), so these cuts split tiles: an element must be
+    // summed in the same order whether its tile is whole, partial, or the relaxed 8-column one.
+    for (const build of builds.slice(1)) {
+      for (const [m, n, k] of [
+        [128, 128, 40],
+        [67, 45, 301],
+        [130, 10, 33],
+      ]) {
+        for (const [transA, transB] of forms) {
+          const c = { ...dense(m, n, k, transA, transB), bias: true };
+          const rnd = lcg(m + n + k);
+          const h = build.heap;
+          const put = (data: Float32Array) => {
+            const ptr = h.alloc(data.length * 4);
+            h.f32().set(data, ptr / 4);
+            return ptr;
+          };
+          const [pa, pb, pbias] = [put(random(m * k, rnd)), put(random(k * n, rnd)), put(random(n, rnd))];
+          const [whole, parts] = [h.alloc(m * n * 4), h.alloc(m * n * 4)];
+          const x = { ...c, a: pa, b: pb, bias: pbias, out: whole };
+          build.run(x);
+          const bytes = build.ex.matmul_f32_pack_bytes(m, n, k);
+          const [mc, nc] = [Math.min(64, m), Math.min(64, n)];
+          for (const [r0, r1, c0, c1] of [
+            [0, mc, 0, nc],
+            [mc, m, 0, nc],
+            [0, m, nc, n],
+          ]) {
+            if (r0 >= r1 || c0 >= c1) continue;
+            withPack(h, bytes, (pack) =>
+              build.ex.matmul_f32_range(pa, pb, parts, pbias, m, n, k, flagsOf(x), pack, r0, r1, c0, c1),
+            );
+          }
+          const got = h.f32().slice(parts / 4, parts / 4 + m * n);
+          const want = h.f32().slice(whole / 4, whole / 4 + m * n);
+          expect(Array.from(new Uint32Array(got.buffer)), `${build.name} ${JSON.stringify(c)}`).toEqual(
+            Array.from(new Uint32Array(want.buffer)),
+          );
+          for (const ptr of [pa, pb, pbias, whole, parts]) h.free(ptr);
+        }
+      }
+    }
+  });
+
   it('with k = 0 writes bias (plus out when accumulating)', () => {
     for (const [bias, accumulate] of [
       [false, false],
