@@ -7,9 +7,9 @@
 // the whole depth, splatting four values of A and reading two vectors of B per step.
 // Transposes are absorbed by the packing (4x4 register transposes), so A·B, A·Bᵀ and Aᵀ·B
 // run the same inner loop. Bias and accumulation are applied when the tile is stored.
-// Edges: a last 1-2 rows run in a 2 x 16 tile, other partial tiles are computed whole into
-// scratch and their valid corner copied out; a narrow output (n = 10) is computed as
-// Cᵀ = op(B)ᵀ·op(A)ᵀ so that it needs no padding.
+// Edges: with 4 x 8 tiles a last 1-2 rows run in a 2 x 16 tile; other partial tiles are
+// computed whole into scratch and their valid corner copied out; a narrow output (n = 10) is
+// computed as Cᵀ = op(B)ᵀ·op(A)ᵀ so that it needs no padding.
 //
 // Why 4 x 8: V8 on x64 allocates 15 vector registers and hoists every load of a loop body
 // to its top, so a tile needs its accumulators + MR values of A + NR/4 vectors of B + one
@@ -42,7 +42,8 @@ const GMR: i32 = FMA_TILE ? 3 : MR; // rows of the GEMM's register tile
 const GNR: i32 = FMA_TILE ? 12 : NR; // and its columns (three f32x4)
 
 const KC = 128; // depth of a packed block: a B micro-panel (KC·NR·4 = 4 KiB) stays in L1
-const MC = FMA_TILE ? 126 : 128; // rows of A packed at once (MC·KC·4 = 64 KiB, stays in L2); whole tiles
+// Rows of A packed at once (MC·KC·4 = 64 KiB, stays in L2), a whole number of tiles.
+const MC = FMA_TILE ? 126 : 128;
 const NC = 1024; // columns of B packed at once (KC·NC·4 = 512 KiB)
 
 /** Depth of each k block: k split evenly into blocks of at most KC, rounded up to 4. */
@@ -394,8 +395,9 @@ function emptyProduct(
   }
 }
 
-// Floats of packed B-role and bytes of packed A-role scratch for `rows` x `cols` x k.
-// (NC and MC are multiples of NR and MR, so clamping first gives the same sizes without overflow.)
+// Floats of packed B-role and bytes of packed A-role scratch for `rows` x `cols` x k. Clamping
+// to a block first keeps the sizes from overflowing; a block pads to whole panels (NC = 1024 is
+// not a multiple of the relaxed build's 12 columns, so the clamp comes before the rounding).
 @inline function packedBFloats(cols: i32, k: i32): i32 {
   return depthBlock(k) * roundUp(min(NC, cols), GNR);
 }
@@ -417,10 +419,10 @@ export function matmul_f32_pack_bytes(m: i32, n: i32, k: i32): i32 {
 }
 
 /**
- * Whether to compute Cᵀ = op(B)ᵀ·op(A)ᵀ instead. Tiles are 4 rows (a last 1 or 2 rows
- * run at full speed in kernel2x16, so rows pad to a multiple of 2) by 8 columns (padded),
- * so when n is narrow (the 10 classes of a classifier) exchanging the operands wastes
- * far less: n = 10 pads to 16 columns, but as rows it needs no padding at all.
+ * Whether to compute Cᵀ = op(B)ᵀ·op(A)ᵀ instead. SIMD128 tiles are 4 rows (a last 1 or 2 rows
+ * run at full speed in kernel2x16, so rows pad to a multiple of 2) by 8 columns (padded);
+ * relaxed tiles are 3 by 12, both padded. So when n is narrow (the 10 classes of a classifier)
+ * exchanging the operands wastes far less: n = 10 pads to 16 columns, but as rows to 10 or 12.
  */
 @inline function swapOperands(m: i32, n: i32): bool {
   const rowPad = FMA_TILE ? GMR : 2;
@@ -478,15 +480,13 @@ function gemm(
             const cij = c + ((<usize>i * <usize>crs + <usize>j * <usize>ccs) << 2);
             const bij: usize = bz != 0 ? bz + (<usize>(swap ? i : j) << 2) : 0;
             if (FMA_TILE) {
-              if (mr == GMR && nr == GNR && !swap) {
-                kernel3x12(kc, api, bpj, bs, cij, ldc, loadC, bij, false);
-              } else if (mr == GMR && nr == 8 && !swap) {
-                kernel3x12(kc, api, bpj, bs, cij, ldc, loadC, bij, true);
-              } else if (nr <= 8) {
-                kernel3x12(kc, api, bpj, bs, tile, GNR, false, 0, true);
-                storeEdge(tile, GNR, cij, ldc, mr, nr, loadC, bij, swap);
-              } else {
-                kernel3x12(kc, api, bpj, bs, tile, GNR, false, 0, false);
+              // `narrow` must be a constant in each call, so that its loop is specialised.
+              const whole = mr == GMR && !swap;
+              if (whole && nr == GNR) kernel3x12(kc, api, bpj, bs, cij, ldc, loadC, bij, false);
+              else if (whole && nr == 8) kernel3x12(kc, api, bpj, bs, cij, ldc, loadC, bij, true);
+              else {
+                if (nr <= 8) kernel3x12(kc, api, bpj, bs, tile, GNR, false, 0, true);
+                else kernel3x12(kc, api, bpj, bs, tile, GNR, false, 0, false);
                 storeEdge(tile, GNR, cij, ldc, mr, nr, loadC, bij, swap);
               }
             } else if (mr == MR && nr == NR) {
