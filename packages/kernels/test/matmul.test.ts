@@ -172,6 +172,13 @@ function reference(c: Case, A: Float32Array, B: Float32Array, bias: Float32Array
   return { out, tol: mag.map((v) => v * terms * 2 ** -23) };
 }
 
+/** Copies data onto the build's heap (at least 4 bytes, so an empty array still gets a block). */
+function put(h: Allocator, data: Float32Array): number {
+  const p = h.alloc(Math.max(4, data.length * 4));
+  h.f32().set(data, p / 4);
+  return p;
+}
+
 /** Runs one case on every build and checks the whole output block, gaps included. */
 function check(c: Case, seed: number, run = (build: Build, args: MatmulArgs) => build.run(args)): void {
   const rnd = lcg(seed);
@@ -182,12 +189,7 @@ function check(c: Case, seed: number, run = (build: Build, args: MatmulArgs) => 
   const want = reference(c, A, B, bias, C0);
   for (const build of builds) {
     const h = build.heap;
-    const put = (data: Float32Array) => {
-      const p = h.alloc(Math.max(4, data.length * 4));
-      h.f32().set(data, p / 4);
-      return p;
-    };
-    const [pa, pb, pbias, pout] = [put(A), put(B), put(bias), put(C0)];
+    const [pa, pb, pbias, pout] = [A, B, bias, C0].map((data) => put(h, data));
     run(build, { ...c, a: pa, b: pb, out: pout, bias: c.bias ? pbias : undefined });
     const got = h.f32().subarray(pout / 4, pout / 4 + C0.length);
     for (let i = 0; i < C0.length; i++) {
@@ -297,12 +299,7 @@ describe('matmul_f32 against a float64 reference', () => {
           const c = { ...dense(m, n, k, transA, transB), bias: true };
           const rnd = lcg(m + n + k);
           const h = build.heap;
-          const put = (data: Float32Array) => {
-            const ptr = h.alloc(data.length * 4);
-            h.f32().set(data, ptr / 4);
-            return ptr;
-          };
-          const [pa, pb, pbias] = [put(random(m * k, rnd)), put(random(k * n, rnd)), put(random(n, rnd))];
+          const [pa, pb, pbias] = [m * k, k * n, n].map((len) => put(h, random(len, rnd)));
           const [whole, parts] = [h.alloc(m * n * 4), h.alloc(m * n * 4)];
           const x = { ...c, a: pa, b: pb, bias: pbias, out: whole };
           build.run(x);
