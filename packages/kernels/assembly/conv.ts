@@ -10,7 +10,9 @@
 // tile is stored where the layout wants it: into NCHW output rows, added into the input gradient
 // at the 8 window positions, or transposed into dW. Panels of 8 pixels run straight across rows
 // and images; a panel whose pixels are not consecutive in memory takes a scalar path.
-// Padding is applied by copying a chunk of images into a zero-bordered buffer.
+// Padding is applied by copying a chunk of images into a zero-bordered buffer. The one
+// exception to the unstored column matrix: the weight gradient of a layer with few taps
+// (weightGradDirect) stores it for a block of one image's pixels, which stays in L1.
 
 import { madd, MR, NR, roundUp, storeTransposed } from './tile';
 
@@ -34,7 +36,8 @@ let gFlip = false;
 // Scratch layout: tap offsets, per-column pixel offsets, tile, packed A, packed B, padded chunk.
 let sOff: usize = 0, sTap: usize = 0, sPix: usize = 0, sOut: usize = 0, sTile: usize = 0;
 let sA: usize = 0, sB: usize = 0, sPad: usize = 0, sBias: usize = 0, sAcc: usize = 0;
-let gMc = 0, gKc = 0;
+let sCol: usize = 0; // the direct weight gradient's block of the column matrix
+let gMc = 0, gKc = 0, gBlk = 0;
 // Rows per register tile: MR, or 3 for the scattering input gradient (see tileRows).
 let gRows = MR;
 // Elements of the padded chunk and the largest tap offset: bounds for reads past a run's end.
@@ -90,7 +93,10 @@ function layout(pass: i32, chunk: i32, base: usize): usize {
   sPad = sB + (<usize>(pass == PASS_WEIGHT ? min(roundUp(gCout, NR), NCW) * KCW : gKc * NR) << 2);
   sBias = sPad + (gPadded ? (<usize>chunk * <usize>gPlane) << 2 : 0);
   sAcc = sBias + (pass == PASS_WEIGHT ? <usize>roundUp(gCout, 2) << 3 : 0);
-  return sAcc + (pass == PASS_WEIGHT && directWeight() ? <usize>accTiles() << 7 : 0);
+  const direct = pass == PASS_WEIGHT && directWeight();
+  gBlk = direct ? colBlock() : 0;
+  sCol = sAcc + (direct ? <usize>accTiles() * ACC_BYTES : 0);
+  return sCol + (<usize>(gK * gBlk) << 2);
 }
 
 /**
@@ -761,106 +767,182 @@ function weightGrad(xs: usize, dy: usize, dw: usize, cols: i32, sums: usize, k0:
   }
 }
 
-// --- weight gradient of shallow layers: the tensors read in place --------------------------------
+// --- weight gradient of shallow layers: a block of the column matrix, no GEMM packing -----------
 
 const DIRECT_K = 32; // taps up to which the weight gradient takes the direct path
+// Output channels per register tile of the direct path: V8 issues all of an iteration's loads
+// before its arithmetic, so a tile of c channels x 3 taps holds 3c accumulators, 3 + c loaded
+// vectors and (without FMA) a product: 3 x 3 needs 15 registers with FMA, 16 without (V8 has
+// 15, and the SIMD128 build's 3 x 3 spilled and ran at half speed). The relaxed 3 x 3 ran 19%
+// above a relaxed 2 x 3 on conv1's weight gradient, and a 4 x 2 tile (9 taps padded to 10)
+// 0.87-0.98x the tile each build has.
+const DW_CH: i32 = ASC_FEATURE_RELAXED_SIMD ? 3 : 2;
+const DW_TAPS = 3; // taps per register tile of the direct path
+const COL_FLOATS = 8192; // floats of the direct path's column block (32 KiB: stays in L1)
+const ACC_BYTES: usize = DW_CH * DW_TAPS * 16; // one register tile's accumulators
 
 /**
- * Whether the weight gradient runs weightGradDirect: with few taps (the first layer's 9) its
- * packing would cost as much as its products, and each tap of a window is a contiguous run of
- * the input row when the column stride is 1.
+ * Whether the weight gradient runs weightGradDirect: with few taps (the first layer's 9) the
+ * GEMM's packing would cost as much as its products, and each tap of a window row is a
+ * contiguous run of the input when the column stride is 1.
  */
 function directWeight(): bool {
   return gK <= DIRECT_K && gSw == 1 && gOw >= 4;
 }
 
-/** Register tiles of the direct path: 4 channels x 2 taps each, 8 f32x4 accumulators (128 bytes). */
+/** Pixels per column block of the direct path: a whole image's when K rows of them fit. */
+@inline function colBlock(): i32 {
+  return min(roundUp(gP, 4), max(64, (COL_FLOATS / gK) & ~3));
+}
+
+/** Register tiles of the direct path (DW_CH channels x DW_TAPS taps, ACC_BYTES each). */
 @inline function accTiles(): i32 {
-  return ((gCout + 3) / 4) * ((gK + 1) / 2);
+  return ((gCout + DW_CH - 1) / DW_CH) * ((gK + DW_TAPS - 1) / DW_TAPS);
 }
 
 /**
- * The weight gradient over `count` images of the chunk without packing: for each tile of 4
- * channels (o..o+3) x 2 taps (k, k+1), eight accumulators hold Σ dY[o, px] · X(k, px) in four
- * lanes of neighbouring pixels, running along each output row in vectors of 4 (the last one
- * ends at the row's end, its lanes already counted masked to zero). The accumulators live in
- * sAcc between images; channels and taps past the end repeat the last one and are not stored.
- * Also adds each channel's Σ dY to the f64 sums when sums != 0.
+ * sCol[k * gBlk + j] = X(k, p0 + j) for j < len, and 0 up to the next multiple of 4, from
+ * image x: the column matrix of im2col for one block of pixels, each tap's row a run of
+ * contiguous copies along the window rows (the column stride is 1).
+ */
+function buildColumns(x: usize, p0: i32, len: i32): void {
+  const oy0 = p0 / gOw;
+  const ox0 = p0 - oy0 * gOw;
+  const rowX = gSh * gWp;
+  for (let k = 0; k < gK; k++) {
+    const dst = sCol + (<usize>(k * gBlk) << 2);
+    const off = offAt(k);
+    let j = 0;
+    let oy = oy0;
+    let ox = ox0;
+    while (j < len) {
+      const run = min(gOw - ox, len - j);
+      copyRun(dst + (<usize>j << 2), x + (<usize>(oy * rowX + ox + off) << 2), run);
+      j += run;
+      ox = 0;
+      oy++;
+    }
+    for (; j & 3; j++) store<f32>(dst + (<usize>j << 2), 0);
+  }
+}
+
+/** dst[j] = src[j] for j < n; a run of 4 or more ends with a vector that overlaps the last one. */
+@inline function copyRun(dst: usize, src: usize, n: i32): void {
+  if (n < 4) {
+    for (let j = 0; j < n; j++) store<f32>(dst + (<usize>j << 2), load<f32>(src + (<usize>j << 2)));
+    return;
+  }
+  const last = <usize>(n - 4) << 2;
+  for (let j: usize = 0; j < last; j += 16) v128.store(dst + j, v128.load(src + j));
+  v128.store(dst + last, v128.load(src + last));
+}
+
+/** The first r (1..3) floats at p in the low lanes, zeros above: a row's end, read in bounds. */
+@inline function loadPart(p: usize, r: i32): v128 {
+  let v = f32x4.replace_lane(f32x4.splat(0), 0, load<f32>(p));
+  if (r > 1) v = f32x4.replace_lane(v, 1, load<f32>(p, 4));
+  if (r > 2) v = f32x4.replace_lane(v, 2, load<f32>(p, 8));
+  return v;
+}
+
+/**
+ * The weight gradient over `count` images of the chunk for channels [o0, o1). Each image's
+ * column matrix is built a block of pixels at a time (buildColumns); then for each tile of
+ * DW_CH channels x 3 taps, the accumulators hold Σ dY[o, px] · X(k, px) in four lanes, running
+ * over the block's pixels in vectors of 4. dY's channel planes and the column rows are both
+ * contiguous, so there is no edge at each output row, and 9 taps fill 3 tiles exactly. (This
+ * path first read the windows in place with a 4 x 2 tile, masking the end of every 26-pixel
+ * row and padding 9 taps to 10; on conv1 the SIMD128 build now runs 11-18% faster.) The accumulators live in sAcc between blocks, tiles counted from o0 (a
+ * range's last tile repeats its last channel; the last tap tile, the last tap), so each
+ * element is summed in the same order whatever the range. Also adds each channel's Σ dY to
+ * the f64 sums when sums != 0.
  */
 function weightGradDirect(xs: usize, dy: usize, count: i32, sums: usize, o0: i32, o1: i32): void {
   const plane = <usize>gP << 2;
-  const rowX = <usize>(gSh * gWp) << 2;
-  const rowY = <usize>gOw << 2;
-  const last = <usize>(gOw - 4) << 2; // the last vector of a row
-  const counted = i32x4.splat(4 - gOw % 4); // its lanes below this were counted already
-  const fresh = gOw % 4 == 0 ? i32x4.splat(-1) : i32x4.ge_s(i32x4(0, 1, 2, 3), counted);
-  const pairs = (gK + 1) / 2;
+  const rowCol = <usize>gBlk << 2;
+  const tapTiles = (gK + DW_TAPS - 1) / DW_TAPS;
   for (let t = 0; t < count; t++) {
     const yImg = dy + <usize>t * <usize>gCout * plane;
     const xImg = xs + (<usize>(t * gPlane) << 2);
-    for (let o = o0; o < o1; o += 4) {
-      const y0 = yImg + <usize>o * plane;
-      const y1 = yImg + <usize>min(o + 1, gCout - 1) * plane;
-      const y2 = yImg + <usize>min(o + 2, gCout - 1) * plane;
-      const y3 = yImg + <usize>min(o + 3, gCout - 1) * plane;
-      for (let q = 0; q < pairs; q++) {
-        const xa = xImg + (<usize>offAt(2 * q) << 2);
-        const xb = xImg + (<usize>offAt(min(2 * q + 1, gK - 1)) << 2);
-        const acc = sAcc + (<usize>((o / 4) * pairs + q) << 7);
-        let a0 = v128.load(acc);
-        let b0 = v128.load(acc, 16);
-        let a1 = v128.load(acc, 32);
-        let b1 = v128.load(acc, 48);
-        let a2 = v128.load(acc, 64);
-        let b2 = v128.load(acc, 80);
-        let a3 = v128.load(acc, 96);
-        let b3 = v128.load(acc, 112);
-        let ry: usize = 0;
-        let rx: usize = 0;
-        for (let oy = 0; oy < gOh; oy++) {
-          let v: usize = 0;
-          for (; v < last; v += 16) {
-            const x0 = v128.load(xa + rx + v);
-            const x1 = v128.load(xb + rx + v);
-            const d0 = v128.load(y0 + ry + v);
-            a0 = madd(d0, x0, a0);
-            b0 = madd(d0, x1, b0);
-            const d1 = v128.load(y1 + ry + v);
-            a1 = madd(d1, x0, a1);
-            b1 = madd(d1, x1, b1);
-            const d2 = v128.load(y2 + ry + v);
-            a2 = madd(d2, x0, a2);
-            b2 = madd(d2, x1, b2);
-            const d3 = v128.load(y3 + ry + v);
-            a3 = madd(d3, x0, a3);
-            b3 = madd(d3, x1, b3);
+    for (let p0 = 0; p0 < gP; p0 += gBlk) {
+      const len = min(gBlk, gP - p0);
+      buildColumns(xImg, p0, len);
+      const full = <usize>(len & ~3) << 2;
+      const part = len & 3;
+      for (let o = o0, g = 0; o < o1; o += DW_CH, g++) {
+        const ya = yImg + <usize>o * plane + (<usize>p0 << 2);
+        const yb = yImg + <usize>min(o + 1, o1 - 1) * plane + (<usize>p0 << 2);
+        const yc = yImg + <usize>min(o + DW_CH - 1, o1 - 1) * plane + (<usize>p0 << 2);
+        for (let q = 0; q < tapTiles; q++) {
+          const xa = sCol + <usize>(q * DW_TAPS) * rowCol;
+          const xb = sCol + <usize>min(q * DW_TAPS + 1, gK - 1) * rowCol;
+          const xc = sCol + <usize>min(q * DW_TAPS + 2, gK - 1) * rowCol;
+          const acc = sAcc + <usize>(g * tapTiles + q) * ACC_BYTES;
+          let a0 = v128.load(acc);
+          let a1 = v128.load(acc, 16);
+          let a2 = v128.load(acc, 32);
+          let b0 = v128.load(acc, 48);
+          let b1 = v128.load(acc, 64);
+          let b2 = v128.load(acc, 80);
+          let c0 = a0;
+          let c1 = a1;
+          let c2 = a2;
+          if (DW_CH > 2) {
+            c0 = v128.load(acc, 96);
+            c1 = v128.load(acc, 112);
+            c2 = v128.load(acc, 128);
           }
-          // The row's last vector, both factors masked: no lane counts twice (nor makes 0·∞).
-          const x0 = v128.and(v128.load(xa + rx + last), fresh);
-          const x1 = v128.and(v128.load(xb + rx + last), fresh);
-          const d0 = v128.and(v128.load(y0 + ry + last), fresh);
-          a0 = madd(d0, x0, a0);
-          b0 = madd(d0, x1, b0);
-          const d1 = v128.and(v128.load(y1 + ry + last), fresh);
-          a1 = madd(d1, x0, a1);
-          b1 = madd(d1, x1, b1);
-          const d2 = v128.and(v128.load(y2 + ry + last), fresh);
-          a2 = madd(d2, x0, a2);
-          b2 = madd(d2, x1, b2);
-          const d3 = v128.and(v128.load(y3 + ry + last), fresh);
-          a3 = madd(d3, x0, a3);
-          b3 = madd(d3, x1, b3);
-          ry += rowY;
-          rx += rowX;
+          for (let v: usize = 0; v < full; v += 16) {
+            const x0 = v128.load(xa + v);
+            const x1 = v128.load(xb + v);
+            const x2 = v128.load(xc + v);
+            const d0 = v128.load(ya + v);
+            const d1 = v128.load(yb + v);
+            a0 = madd(d0, x0, a0);
+            a1 = madd(d0, x1, a1);
+            a2 = madd(d0, x2, a2);
+            b0 = madd(d1, x0, b0);
+            b1 = madd(d1, x1, b1);
+            b2 = madd(d1, x2, b2);
+            if (DW_CH > 2) {
+              const d2 = v128.load(yc + v);
+              c0 = madd(d2, x0, c0);
+              c1 = madd(d2, x1, c1);
+              c2 = madd(d2, x2, c2);
+            }
+          }
+          if (part != 0) {
+            // dY's lanes past the block are zero, as the column rows are: they add 0 · 0.
+            const x0 = v128.load(xa + full);
+            const x1 = v128.load(xb + full);
+            const x2 = v128.load(xc + full);
+            const d0 = loadPart(ya + full, part);
+            const d1 = loadPart(yb + full, part);
+            a0 = madd(d0, x0, a0);
+            a1 = madd(d0, x1, a1);
+            a2 = madd(d0, x2, a2);
+            b0 = madd(d1, x0, b0);
+            b1 = madd(d1, x1, b1);
+            b2 = madd(d1, x2, b2);
+            if (DW_CH > 2) {
+              const d2 = loadPart(yc + full, part);
+              c0 = madd(d2, x0, c0);
+              c1 = madd(d2, x1, c1);
+              c2 = madd(d2, x2, c2);
+            }
+          }
+          v128.store(acc, a0);
+          v128.store(acc, a1, 16);
+          v128.store(acc, a2, 32);
+          v128.store(acc, b0, 48);
+          v128.store(acc, b1, 64);
+          v128.store(acc, b2, 80);
+          if (DW_CH > 2) {
+            v128.store(acc, c0, 96);
+            v128.store(acc, c1, 112);
+            v128.store(acc, c2, 128);
+          }
         }
-        v128.store(acc, a0);
-        v128.store(acc, b0, 16);
-        v128.store(acc, a1, 32);
-        v128.store(acc, b1, 48);
-        v128.store(acc, a2, 64);
-        v128.store(acc, b2, 80);
-        v128.store(acc, a3, 96);
-        v128.store(acc, b3, 112);
       }
     }
     if (sums != 0) {
@@ -888,10 +970,13 @@ function sumF32(src: usize, n: i32): f32 {
 
 /** dW[o0..o1) from the direct path's accumulators: each is the sum of its four lanes. */
 function storeDirect(dw: usize, o0: i32, o1: i32): void {
-  const pairs = (gK + 1) / 2;
+  const tapTiles = (gK + DW_TAPS - 1) / DW_TAPS;
   for (let o = o0; o < o1; o++) {
+    const g = (o - o0) / DW_CH;
+    const i = (o - o0) % DW_CH;
     for (let k = 0; k < gK; k++) {
-      const at = sAcc + (<usize>(((o / 4) * pairs + k / 2) * 8 + (o & 3) * 2 + (k & 1)) << 4);
+      const tile = g * tapTiles + k / DW_TAPS;
+      const at = sAcc + (<usize>(tile * DW_CH * DW_TAPS + i * DW_TAPS + k % DW_TAPS) << 4);
       store<f32>(dw + (<usize>(o * gK + k) << 2), lanesSum(v128.load(at)));
     }
   }
@@ -1030,7 +1115,7 @@ export function conv2d_backward_weight_range_f32(
   layout(PASS_WEIGHT, chunk, scratch);
   fillOffsets(false);
   const direct = directWeight();
-  if (direct) zeroF32(sAcc, accTiles() * 32);
+  if (direct) zeroF32(sAcc, accTiles() * <i32>(ACC_BYTES >> 2));
   else {
     for (let o = 0; o < cOut; o++) zeroF32(dw + ((<usize>o * <usize>gK + <usize>r0) << 2), r1 - r0);
   }

@@ -148,6 +148,19 @@ const cases: [string, Partial<Conv2dShape>][] = [
     { n: 3, cIn: 18, h: 14, w: 14, cOut: 200, padH: 1, padW: 1 },
   ],
   [
+    // Weight gradient on the direct path: 37x37 pixels in column blocks of 908 (the second
+    // starts mid-row and ends in a partial vector); 7 channels in tiles of 2 or 3 (the last
+    // repeats a channel).
+    'direct weight gradient, column blocks from mid-row',
+    { n: 2, h: 39, w: 39, cOut: 7 },
+  ],
+  [
+    // Direct path with 8 taps in tiles of 3 (the last repeats a tap), a vertical stride of 2,
+    // and the padded chunk as its input.
+    'direct weight gradient, 8 taps, stride (2, 1), padding 1',
+    { n: 2, cIn: 2, h: 11, w: 10, cOut: 5, kh: 2, kw: 2, strideH: 2, padH: 1, padW: 1 },
+  ],
+  [
     // Scattered input gradient: 162 tap rows in two row blocks, 200 channels in two depth blocks.
     'deep and wide, no padding',
     { n: 3, cIn: 18, h: 14, w: 14, cOut: 200 },
