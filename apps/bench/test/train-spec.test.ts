@@ -7,6 +7,7 @@ import {
   MLP_PARAMS,
   parseReply,
   REPLY_MARK,
+  rewarmSteps,
   roundsWithin,
   settleSteps,
   stepsPerRound,
@@ -92,5 +93,16 @@ describe('settling warm-up', () => {
     expect(settleSteps(3, 3, 0.01, 200)).toBe(0);
     expect(settleSteps(60, 3, 0.01, 200)).toBe(0);
     expect(settleSteps(0, 0, 0.01, 200)).toBe(0);
+  });
+});
+
+describe('re-warming before each timed round', () => {
+  it('runs untimed steps for rewarmSeconds, at most maxSteps, none for a step that long', () => {
+    expect(rewarmSteps(0.001, 0.5, 200)).toBe(200);
+    expect(rewarmSteps(0.04, 0.5, 200)).toBe(13);
+    expect(rewarmSteps(0.3, 0.5, 200)).toBe(2);
+    expect(rewarmSteps(0.5, 0.5, 200)).toBe(0);
+    expect(rewarmSteps(57, 0.5, 40)).toBe(0);
+    expect(rewarmSteps(0.01, 0, 200)).toBe(0);
   });
 });

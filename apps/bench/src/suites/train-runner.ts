@@ -10,6 +10,7 @@ import type { Child } from '../train/child.js';
 import {
   initialWeights,
   type ModelName,
+  rewarmSteps,
   roundsWithin,
   settleSteps,
   stepsPerRound,
@@ -37,6 +38,12 @@ export interface TrainPlan {
    * a fixed step count leaves fast peers short of their steady speed (see trainPlans).
    */
   settleSeconds?: number;
+  /**
+   * Before each timed round, untimed steps for about this long (seconds; none for a peer whose
+   * step is longer): while the other children ran their rounds this one sat idle, and a core
+   * left idle takes a while to come back up to speed (see trainPlans).
+   */
+  rewarmSeconds?: number;
   /** Most steps in a timed round (and the training images used: maxSteps · batch). */
   maxSteps: number;
   /** A round aims at this many seconds (fewer steps for slow peers, at least 1). */
@@ -71,6 +78,8 @@ interface Live {
   child: Child;
   detail: TrainDetail;
   steps: number;
+  /** Untimed steps before each timed round. */
+  rewarm: number;
   rounds: number;
   perStep: number[];
 }
@@ -121,7 +130,7 @@ export async function runTraining(
         weights,
         dataFile,
       };
-      const l: Live = { peer, child, detail, steps: 0, rounds: 0, perStep: [] };
+      const l: Live = { peer, child, detail, steps: 0, rewarm: 0, rounds: 0, perStep: [] };
       live.push(l);
       try {
         const r = await child.request<InitReply>(init);
@@ -163,6 +172,7 @@ export async function runTraining(
         step = r.seconds / steps; // rounds are sized at the settled speed
       }
       l.steps = stepsPerRound(step, plan.roundSeconds, plan.maxSteps);
+      l.rewarm = rewarmSteps(step, plan.rewarmSeconds ?? 0, plan.maxSteps);
       l.rounds = roundsWithin(step * l.steps, plan.budgetSeconds, plan.reps);
       l.detail.steps = l.steps;
     } catch (e) {
@@ -175,8 +185,11 @@ export async function runTraining(
     for (let i = 0; i < order.length; i++) {
       const l = order[(i + r) % order.length];
       if (!live.includes(l) || l.perStep.length >= l.rounds) continue;
-      ctx.log(`train ${plan.model}: ${l.peer.name} round ${r + 1} (${l.steps} steps)`);
+      ctx.log(
+        `train ${plan.model}: ${l.peer.name} round ${r + 1} (${l.rewarm > 0 ? `${l.rewarm} untimed, then ` : ''}${l.steps} steps)`,
+      );
       try {
+        if (l.rewarm > 0) await round(l, l.rewarm);
         const res = await l.child.request<RoundReply>({
           cmd: 'round',
           steps: l.steps,

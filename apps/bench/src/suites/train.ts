@@ -48,6 +48,11 @@ export function trainPlans(quick: boolean): TrainPlan[] {
       // steps (65-80k samples/s in its first three rounds of 200, 100k after, in one process
       // here, with V8's wasm tiering on or off), which left medians of 5 rounds in between.
       settleSeconds: 3,
+      // The same after every pause: the other children's rounds leave this one idle for seconds,
+      // and asgrad's first 200 steps after a 1.5 s sleep ran at 98-112k samples/s on 2 threads
+      // (65k on 1) against 140k (94k) after 200 untimed steps, in one process here. So every
+      // timed round follows an untimed one, for every peer (its own state, from its own pause).
+      rewarmSeconds: 0.5,
       maxSteps: 200,
       roundSeconds: 3,
       reps: 5,
@@ -60,6 +65,7 @@ export function trainPlans(quick: boolean): TrainPlan[] {
       batch: 128,
       warmupSteps: 2,
       settleSeconds: 3,
+      rewarmSeconds: 0.5,
       maxSteps: 40,
       roundSeconds: 4,
       reps: 5,
@@ -150,7 +156,7 @@ export const trainSuite: Suite = {
       baseline: 'asgrad',
       notes: [
         "Every peer trains the same model from the same initial weights (Glorot-uniform, zero biases, drawn once from the seed and converted to each library's layout) on the same MNIST training images (`loadMnist()` from @asgrad/data, pixels in [0, 1], in order, no shuffling; the suite loads them once and hands the children the images they use through a temporary file), with Adam (lr 1e-3, β 0.9/0.999, ε 1e-8) and softmax cross-entropy. CNN: conv 3×3 32 → ReLU → maxpool 2 → conv 3×3 64 → ReLU → maxpool 2 → flatten → dropout 0.5 → dense 10.",
-        `Each peer runs in its own child process (set-up, then warm-up steps and, in a full run, untimed steps until the warm-up has lasted ${trainPlans(false)[0].settleSeconds} s, then timed rounds interleaved across the processes, order rotated each round). A figure is batch / (median seconds per step over the rounds); a round has as many steps as fit in a few seconds at the warm-up speed, so slow peers run fewer steps and rounds: the table below says how many. Peak RSS is the child's high-water mark (VmHWM in /proc/self/status on Linux): Node itself, the library and the same training images in every child.`,
+        `Each peer runs in its own child process (set-up, then warm-up steps and, in a full run, untimed steps until the warm-up has lasted ${trainPlans(false)[0].settleSeconds} s, then timed rounds interleaved across the processes, order rotated each round, each after untimed steps of up to ${trainPlans(false)[0].rewarmSeconds} s (none where one step takes longer), since a process left idle while the others ran needs a moment to come back up to speed). A figure is batch / (median seconds per step over the rounds); a round has as many steps as fit in a few seconds at the warm-up speed, so slow peers run fewer steps and rounds: the table below says how many. Peak RSS is the child's high-water mark (VmHWM in /proc/self/status on Linux): Node itself, the library and the same training images in every child.`,
         'asgrad: an @asgrad/nn `Sequential` of the same layers, `crossEntropy` on its logits, `Adam` from @asgrad/optim, each step (`zeroGrad`, forward, `backward`, `step`, `loss.item()`) inside `scope`; one child per thread count.',
         "TF.js: a tfjs-layers `sequential` model (softmax output, `sparseCategoricalCrossentropy`), `model.fit(x, y, { batchSize, epochs: 1, shuffle: false })` over the round's images, `tf.train.adam(1e-3, 0.9, 0.999, 1e-8)`. The wasm backend registers no Conv2DBackpropFilter kernel, so it cannot train the CNN (its cell shows the error).",
         'jax-js: one `jit`-compiled step doing `valueAndGrad` of the loss and the Adam update (parameters and moments in and out), dropout from `random.bernoulli` with a key per step; `lax.conv`, max-pooling by `lax.reduceWindow`. The loss is read after every step (as every other peer does).',

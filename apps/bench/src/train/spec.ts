@@ -143,6 +143,16 @@ export function settleSteps(
   return Math.max(1, Math.min(maxSteps, Math.ceil((settleSeconds - spentSeconds) / stepSeconds)));
 }
 
+/**
+ * Steps of the untimed round that precedes each timed one: enough for `rewarmSeconds` at
+ * `stepSeconds` a step (at most `maxSteps`), or none when one step takes that long already.
+ */
+export function rewarmSteps(stepSeconds: number, rewarmSeconds: number, maxSteps: number): number {
+  if (!(rewarmSeconds > 0) || !(stepSeconds < rewarmSeconds)) return 0;
+  if (!(stepSeconds > 0)) return maxSteps;
+  return Math.min(maxSteps, Math.ceil(rewarmSeconds / stepSeconds));
+}
+
 /** Rounds that fit in `budgetSeconds` (at least 1, at most `reps`). */
 export function roundsWithin(roundSeconds: number, budgetSeconds: number, reps: number): number {
   if (!(roundSeconds > 0)) return reps;
