@@ -19,9 +19,9 @@ function commandLine(argv: string[]): string {
   return ['node', ...process.execArgv, script, args].filter(Boolean).join(' ');
 }
 
-function method(opts: CliOptions, reps: number, minMs: number): string {
+function method(opts: CliOptions, reps: number, minMs: number, rewarmMs: number): string {
   return [
-    `Each figure is the median (min–max) of ${reps} repetitions; a repetition is mitata's median per-call time over at least ${minMs} ms after a warm-up (a call of 0.5 s or more is timed once per repetition).`,
+    `Each figure is the median (min–max) of ${reps} repetitions; a repetition is mitata's median per-call time over at least ${minMs} ms after a warm-up (a call of 0.5 s or more is timed once per repetition)${rewarmMs > 0 ? `, and each repetition follows ${rewarmMs} ms of untimed calls, since the peers before it left a core idle` : ''}.`,
     'Peers run interleaved in one process (the order rotates each repetition), so drift on the machine falls on all of them alike.',
     `Inputs are uniform in [-1, 1) from seed ${SEED}; every peer's output is checked against asgrad's (≠ marks a mismatch).`,
     'Ratios are asgrad speed / peer speed from the medians: > 1 means asgrad is faster.',
@@ -68,7 +68,7 @@ async function main(argv: string[]): Promise<number> {
     command: commandLine(argv),
     quick: opts.quick,
     seed: SEED,
-    method: method(opts, ctx.timing.reps, ctx.timing.minMs),
+    method: method(opts, ctx.timing.reps, ctx.timing.minMs, ctx.timing.rewarmMs),
     machine: { ...machineInfo(relaxed), loadAverage: { start: loadAtStart, end: os.loadavg() } },
     libraries: (ctx.loadedPeers() ?? []).map((p) => p.library),
     suites,

@@ -21,10 +21,16 @@ export interface TimingOptions {
   /** Warm-up per peer before the rounds: at least this many ms and `warmupCalls` calls. */
   warmupMs: number;
   warmupCalls: number;
+  /**
+   * Untimed calls for this long (ms) before each round: the other peers' rounds leave a core
+   * idle (every peer but asgrad-<n>t runs on one), and an idle core takes a while to come back
+   * up to speed.
+   */
+  rewarmMs: number;
 }
 
-export const QUICK: TimingOptions = { reps: 3, minMs: 10, warmupMs: 10, warmupCalls: 1 };
-export const FULL: TimingOptions = { reps: 5, minMs: 150, warmupMs: 200, warmupCalls: 3 };
+export const QUICK: TimingOptions = { reps: 3, minMs: 10, warmupMs: 10, warmupCalls: 1, rewarmMs: 0 };
+export const FULL: TimingOptions = { reps: 5, minMs: 150, warmupMs: 200, warmupCalls: 3, rewarmMs: 50 };
 
 /** Seconds one `performance.now()` costs here (a VM's clock can be slow). */
 function clockCost(): number {
@@ -128,6 +134,11 @@ export async function timeInterleaved(entries: Timed[], opts: TimingOptions): Pr
         if (e.long) {
           e.rounds.push(await timeOnce(e.t.run));
           continue;
+        }
+        const until = performance.now() + opts.rewarmMs;
+        while (performance.now() < until) {
+          const r = e.t.run();
+          if (r instanceof Promise) await r;
         }
         const stats = await measure(e.t.run, {
           gc: false,

@@ -33,7 +33,7 @@ describe('timeInterleaved', () => {
           },
         },
       ],
-      { reps: 2, minMs: 1, warmupMs: 1, warmupCalls: 1 },
+      { reps: 2, minMs: 1, warmupMs: 1, warmupCalls: 1, rewarmMs: 1 },
     );
     expect(out.get('broken')).toEqual({ ok: false, error: 'no kernel' });
     const fine = out.get('fine');
