@@ -837,7 +837,7 @@ function buildColumns(x: usize, p0: i32, len: i32): void {
   v128.store(dst + last, v128.load(src + last));
 }
 
-/** The first r (1..3) floats at p in the low lanes, zeros above: a row's end, read in bounds. */
+/** The first r (1..3) floats at p in the low lanes, zeros above: a block's end, read in bounds. */
 @inline function loadPart(p: usize, r: i32): v128 {
   let v = f32x4.replace_lane(f32x4.splat(0), 0, load<f32>(p));
   if (r > 1) v = f32x4.replace_lane(v, 1, load<f32>(p, 4));
@@ -852,10 +852,10 @@ function buildColumns(x: usize, p0: i32, len: i32): void {
  * over the block's pixels in vectors of 4. dY's channel planes and the column rows are both
  * contiguous, so there is no edge at each output row, and 9 taps fill 3 tiles exactly. (This
  * path first read the windows in place with a 4 x 2 tile, masking the end of every 26-pixel
- * row and padding 9 taps to 10; on conv1 the SIMD128 build now runs 11-18% faster.) The accumulators live in sAcc between blocks, tiles counted from o0 (a
- * range's last tile repeats its last channel; the last tap tile, the last tap), so each
- * element is summed in the same order whatever the range. Also adds each channel's Σ dY to
- * the f64 sums when sums != 0.
+ * row and padding 9 taps to 10; on conv1 the SIMD128 build now runs 11-18% faster.)
+ * The accumulators live in sAcc between blocks, tiles counted from o0 (a range's last tile
+ * repeats its last channel; the last tap tile, the last tap), so each element is summed in the
+ * same order whatever the range. Also adds each channel's Σ dY to the f64 sums when sums != 0.
  */
 function weightGradDirect(xs: usize, dy: usize, count: i32, sums: usize, o0: i32, o1: i32): void {
   const plane = <usize>gP << 2;
