@@ -16,6 +16,7 @@ import {
   kernelInfo,
   ready,
 } from '../src/index.js';
+import { expectSameBits } from './bits.js';
 import { expectClose, outSize, randoms, reference, shape } from './conv-helpers.js';
 
 /** One build: its heap and the three passes on pointers into it. */
@@ -32,8 +33,11 @@ const args = (s: Conv2dShape) => [
   ...[s.strideH, s.strideW, s.padH, s.padW],
 ];
 
+/** A raw binary's build, with its exports for the calls the wrappers make per thread. */
+type RawBuild = Build & { ex: Record<string, Kernel> };
+
 /** Instantiates one binary on its own memory and calls the conv kernels as the wrapper does. */
-function rawBuild(name: string, b64: string): Build {
+function rawBuild(name: string, b64: string): RawBuild {
   const module = new WebAssembly.Module(Buffer.from(b64, 'base64'));
   const memory = new WebAssembly.Memory({ initial: 64 });
   const ex = new WebAssembly.Instance(module, { env: { memory } }).exports as Record<string, Kernel>;
@@ -48,6 +52,7 @@ function rawBuild(name: string, b64: string): Build {
   return {
     name,
     heap: h,
+    ex,
     forward: (x, w, b, out, s) => withScratch(0, s, (p) => ex.conv2d_f32(x, w, b, out, ...args(s), p)),
     input: (dy, w, dx, s) => withScratch(1, s, (p) => ex.conv2d_backward_input_f32(dy, w, dx, ...args(s), p)),
     weight: (x, dy, dw, db, s) =>
@@ -56,6 +61,7 @@ function rawBuild(name: string, b64: string): Build {
 }
 
 const builds: Build[] = [];
+const raws: RawBuild[] = [];
 
 beforeAll(async () => {
   await ready();
@@ -66,10 +72,11 @@ beforeAll(async () => {
     input: conv2dBackwardInput,
     weight: conv2dBackwardWeight,
   });
-  builds.push(rawBuild('simd128', binaries.simd128));
+  raws.push(rawBuild('simd128', binaries.simd128));
   // As in matmul.test.ts: Node 20 validates relaxed-SIMD only behind a flag.
   setFlagsFromString('--experimental-wasm-relaxed-simd');
-  builds.push(rawBuild('relaxed', binaries.relaxed));
+  raws.push(rawBuild('relaxed', binaries.relaxed));
+  builds.push(...raws);
 });
 
 /** Runs the three passes of `s` on every build and checks each against the reference. */
@@ -170,5 +177,57 @@ const cases: [string, Partial<Conv2dShape>][] = [
 describe('conv kernel paths on every build', () => {
   cases.forEach(([name, o], i) => {
     it(name, () => checkAllBuilds(shape(o), 1000 + 10 * i));
+  });
+});
+
+/**
+ * The weight gradient as threads run it: conv2d_backward_weight_range_f32 over ranges of the
+ * rows conv2d_weight_rows names, cut at multiples of the split unit, each with fresh scratch;
+ * the ranges together must give the bits of one call. The thread-pool tests run the loaded
+ * build only; this runs both binaries, so the relaxed build's tiles of 3 channels are cut too.
+ */
+function checkRanges(build: RawBuild, s: Conv2dShape, seed: number): void {
+  const { ex, heap: h } = build;
+  const { oh, ow } = outSize(s);
+  const geometry = [s.cIn, s.h, s.w, s.cOut, s.kh, s.kw, s.strideH, s.strideW, s.padH, s.padW];
+  const rows = ex.conv2d_weight_rows(...geometry);
+  const unit = -ex.conv2d_split_unit(2, s.n, ...geometry);
+  const block = (v: ArrayLike<number>) => {
+    const p = h.alloc(v.length * 4);
+    h.f32().set(v, p / 4);
+    return p;
+  };
+  const x = block(randoms(s.n * s.cIn * s.h * s.w, seed));
+  const dy = block(randoms(s.n * s.cOut * oh * ow, seed + 1));
+  const taps = s.cIn * s.kh * s.kw;
+  const out = () => [
+    block(new Float32Array(s.cOut * taps).fill(Number.NaN)),
+    block(new Float32Array(s.cOut)),
+  ];
+  const run = (dw: number, db: number, r0: number, r1: number) => {
+    const bytes = ex.conv2d_scratch_bytes(2, s.n, ...geometry);
+    const scratch = h.alloc(bytes);
+    h.f32().fill(Number.NaN, scratch / 4, (scratch + bytes) / 4);
+    ex.conv2d_backward_weight_range_f32(x, dy, dw, db, s.n, ...geometry, scratch, r0, r1);
+    h.free(scratch);
+  };
+  const [dw1, db1] = out();
+  run(dw1, db1, 0, rows);
+  const [dw2, db2] = out();
+  for (let r0 = 0; r0 < rows; r0 += unit) run(dw2, db2, r0, Math.min(rows, r0 + unit));
+  const bitsAt = (p: number, n: number) => new Uint32Array(h.f32().buffer, p, n).slice();
+  expectSameBits(bitsAt(dw2, s.cOut * taps), bitsAt(dw1, s.cOut * taps), `${build.name}: dw`);
+  expectSameBits(bitsAt(db2, s.cOut), bitsAt(db1, s.cOut), `${build.name}: dbias`);
+  for (const p of [x, dy, dw1, db1, dw2, db2]) h.free(p);
+}
+
+describe('weight gradient in row ranges on both binaries', () => {
+  // Direct path: 21 channels cut at 8 and 16, mid-tile for tiles of 2 or 3 channels, and
+  // 40x40 pixels in column blocks. GEMM path (72 taps): cut by taps at multiples of 4.
+  it('direct path, 21 channels in ranges of 8', () => {
+    for (const b of raws) checkRanges(b, shape({ n: 2, h: 42, w: 42, cOut: 21 }), 77);
+  });
+  it('packed GEMM path, 72 taps in ranges of 4', () => {
+    for (const b of raws) checkRanges(b, shape({ n: 2, cIn: 8, h: 9, w: 9, cOut: 6 }), 88);
   });
 });
