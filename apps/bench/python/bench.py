@@ -9,7 +9,8 @@ that nothing else printed to stdout is mistaken for one. Requests:
   {"cmd": "init", ...}            set up a training run (see TrainInit in src/train/spec.ts)
   {"cmd": "round", "steps": n}    train n steps; reply seconds and mean loss
   {"cmd": "matmul-prepare", ...}  load A and B from a file, write op(A)·op(B) to another
-  {"cmd": "matmul-round", ...}    time the prepared matmul for a while; reply median seconds per call
+  {"cmd": "matmul-round", ...}    time the prepared matmul for a while (after "rewarm" seconds of
+                                  untimed calls); reply median seconds per call
   {"cmd": "matmul-drop", "id": i} forget a prepared matmul
   {"cmd": "finish"}               reply the peak RSS and exit
 
@@ -130,6 +131,10 @@ class Matmuls:
         torch.set_num_threads(req["threads"])
         run = self.cases[req["id"]]
         run()
+        # Untimed calls first, as every peer's round has them (see rewarmMs in src/harness.ts).
+        until = time.perf_counter() + req.get("rewarm", 0)
+        while time.perf_counter() < until:
+            run()
         # Per-call times in batches long enough for the clock; median of the batches.
         t0 = time.perf_counter()
         run()

@@ -58,10 +58,11 @@ export interface Timed {
   peer: string;
   run: () => unknown;
   /**
-   * For a peer in another process that times itself: one round of at least `minMs`, resolving
-   * to its median seconds per call. Used instead of timing `run` here.
+   * For a peer in another process that times itself: one round of at least `minMs` after
+   * `rewarmMs` of untimed calls, resolving to its median seconds per call. Used instead of
+   * timing `run` here.
    */
-  measureRound?: (minMs: number) => Promise<number>;
+  measureRound?: (minMs: number, rewarmMs: number) => Promise<number>;
   /** Called before each of this peer's rounds (e.g. to make its TF.js backend current). */
   enter?: () => Promise<void>;
 }
@@ -96,7 +97,7 @@ async function timeOnce(run: () => unknown): Promise<number> {
 
 async function warmup(t: Timed, opts: TimingOptions): Promise<number> {
   await t.enter?.();
-  if (t.measureRound) return t.measureRound(opts.warmupMs);
+  if (t.measureRound) return t.measureRound(opts.warmupMs, 0);
   const start = performance.now();
   let calls = 0;
   let last = 0;
@@ -128,7 +129,7 @@ export async function timeInterleaved(entries: Timed[], opts: TimingOptions): Pr
       try {
         await e.t.enter?.();
         if (e.t.measureRound) {
-          e.rounds.push(await e.t.measureRound(opts.minMs));
+          e.rounds.push(await e.t.measureRound(opts.minMs, opts.rewarmMs));
           continue;
         }
         if (e.long) {

@@ -47,13 +47,14 @@ export function torchMatmulPeers(
           run: () => {
             throw new Error('torch: timed in its own process (measureRound)');
           },
-          measureRound: async (minMs) =>
+          measureRound: async (minMs, rewarmMs) =>
             (
               await child.request<{ seconds: number }>({
                 cmd: 'matmul-round',
                 id,
                 threads: t,
                 seconds: minMs / 1e3,
+                rewarm: rewarmMs / 1e3,
               })
             ).seconds,
           output: () => c,

@@ -56,8 +56,11 @@ export interface Prepared {
   run: () => unknown;
   /** The result of one call, for the cross-peer check. */
   output: () => Float32Array | Promise<Float32Array>;
-  /** A peer in another process times itself: one round of at least `minMs`, its median seconds per call. */
-  measureRound?: (minMs: number) => Promise<number>;
+  /**
+   * A peer in another process times itself: one round of at least `minMs` after `rewarmMs` of
+   * untimed calls, its median seconds per call.
+   */
+  measureRound?: (minMs: number, rewarmMs: number) => Promise<number>;
   /** Makes this peer's runtime current before its rounds (TF.js switches backends). */
   enter?: () => Promise<void>;
   dispose: () => void;
