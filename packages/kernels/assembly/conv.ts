@@ -14,7 +14,7 @@
 // exception to the unstored column matrix: the weight gradient of a layer with few taps
 // (weightGradDirect) stores it for a block of one image's pixels, which stays in L1.
 
-import { madd, MR, NR, roundUp, storeTransposed } from './tile';
+import { madd, maddIf, MR, NR, roundUp, storeTransposed } from './tile';
 
 const NC = 512; // pixel columns per block: the output block stays in L2 across depth blocks
 const A_BLOCK = 320 << 10; // bytes of packed weights per block (stays in L2)
@@ -273,7 +273,7 @@ function columns(n: i32): void {
  */
 @inline function tile4x8(
   kc: i32, a: usize, b: usize, bs: usize, c0: usize, c1: usize, c2: usize, c3: usize, bias: usize, loadC: bool,
-  three: bool = false,
+  three: bool, fused: bool,
 ): void {
   let c00 = f32x4.splat(0);
   let c01 = c00;
@@ -288,18 +288,18 @@ function columns(n: i32): void {
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
     const a0 = v128.load32_splat(a);
-    c00 = madd(a0, b0, c00);
-    c01 = madd(a0, b1, c01);
+    c00 = maddIf(fused, a0, b0, c00);
+    c01 = maddIf(fused, a0, b1, c01);
     const a1 = v128.load32_splat(a, 4);
-    c10 = madd(a1, b0, c10);
-    c11 = madd(a1, b1, c11);
+    c10 = maddIf(fused, a1, b0, c10);
+    c11 = maddIf(fused, a1, b1, c11);
     const a2 = v128.load32_splat(a, 8);
-    c20 = madd(a2, b0, c20);
-    c21 = madd(a2, b1, c21);
+    c20 = maddIf(fused, a2, b0, c20);
+    c21 = maddIf(fused, a2, b1, c21);
     if (!three) {
       const a3 = v128.load32_splat(a, 12);
-      c30 = madd(a3, b0, c30);
-      c31 = madd(a3, b1, c31);
+      c30 = maddIf(fused, a3, b0, c30);
+      c31 = maddIf(fused, a3, b1, c31);
     }
     a += MR * 4;
     b += bs;
@@ -310,16 +310,31 @@ function columns(n: i32): void {
   if (!three) storeRow(c3, c30, c31, bias, 3, loadC);
 }
 
+/**
+ * Depths below which the relaxed build's tiles multiply and add in one FMA. The tile's eight
+ * accumulators each take one FMA per step of eight, every 4 cycles at two a cycle: the FMA's
+ * latency on the Zen 5 EPYC, so over a long depth any delay stalls the chain, and there
+ * mul + add (the add's latency is shorter) measured 1-2% faster (conv2's forward, depth 288,
+ * and weight gradient, 256). Over a short depth, where one tile's tail overlaps the next
+ * tile's start, FMA's fewer instructions win: conv1's forward (depth 9) 8% and input
+ * gradient (32) 20%, conv2's input gradient (64) 2%. Both sides interleaved in one process.
+ * Callers test ASC_FEATURE_RELAXED_SIMD first, so that the SIMD128 build compiles to the
+ * very binary it did before the relaxed build had this choice.
+ */
+const FUSED_DEPTH = 128;
+
 /** One register tile (tile4x8). Inlined so that V8 unrolls its depth loop (see matmul.ts). */
 @inline function kernel4x8(
   kc: i32, a: usize, b: usize, bs: usize, c0: usize, c1: usize, c2: usize, c3: usize, bias: usize, loadC: bool,
 ): void {
-  tile4x8(kc, a, b, bs, c0, c1, c2, c3, bias, loadC);
+  if (ASC_FEATURE_RELAXED_SIMD && kc < FUSED_DEPTH) tile4x8(kc, a, b, bs, c0, c1, c2, c3, bias, loadC, false, true);
+  else tile4x8(kc, a, b, bs, c0, c1, c2, c3, bias, loadC, false, false);
 }
 
 /** The first three rows of a register tile (tile4x8), stored at c0..c2. */
 @inline function kernel3x8(kc: i32, a: usize, b: usize, bs: usize, c0: usize, c1: usize, c2: usize, loadC: bool): void {
-  tile4x8(kc, a, b, bs, c0, c1, c2, 0, 0, loadC, true);
+  if (ASC_FEATURE_RELAXED_SIMD && kc < FUSED_DEPTH) tile4x8(kc, a, b, bs, c0, c1, c2, 0, 0, loadC, true, true);
+  else tile4x8(kc, a, b, bs, c0, c1, c2, 0, 0, loadC, true, false);
 }
 
 /**
@@ -331,7 +346,8 @@ function columns(n: i32): void {
 function kernelRows(kc: i32, a: usize, tiles: i32, b: usize, c: usize, ldc: usize, bias: usize, loadC: bool): void {
   const step = <usize>kc * <usize>(MR * 4);
   for (let q = 0; q < tiles; q++) {
-    tile4x8(kc, a, b, NR * 4, c, c + ldc, c + 2 * ldc, c + 3 * ldc, bias, loadC);
+    if (ASC_FEATURE_RELAXED_SIMD && kc < FUSED_DEPTH) tile4x8(kc, a, b, NR * 4, c, c + ldc, c + 2 * ldc, c + 3 * ldc, bias, loadC, false, true);
+    else tile4x8(kc, a, b, NR * 4, c, c + ldc, c + 2 * ldc, c + 3 * ldc, bias, loadC, false, false);
     a += step;
     c += 4 * ldc;
     if (bias != 0) bias += MR * 4;

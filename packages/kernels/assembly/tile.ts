@@ -23,6 +23,12 @@ export const NR = 8; // columns of the register tile (two f32x4)
   return f32x4.add(f32x4.mul(a, b), c);
 }
 
+/** c + a·b fused only when `fused` (a constant at each inlined use) and the build has FMA. */
+@inline export function maddIf(fused: bool, a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD && fused) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
 @inline export function roundUp(x: i32, to: i32): i32 {
   return ((x + to - 1) / to) * to;
 }
