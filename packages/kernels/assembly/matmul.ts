@@ -439,11 +439,11 @@ export function matmul_f32_pack_bytes(m: i32, n: i32, k: i32): i32 {
 function gemm(
   l: usize, lrs: i32, lps: i32, r: usize, rrs: i32, rps: i32, k: i32,
   c: usize, ldc: i32, bias: usize, acc: bool, swap: bool, pack: usize,
-  r0: i32, r1: i32, s0: i32, s1: i32,
+  r0: i32, r1: i32, s0: i32, s1: i32, lp: usize = 0, lRows: i32 = 0,
 ): void {
   const kcb = depthBlock(k);
-  const ap = pack + (<usize>packedBFloats(s1 - s0, k) << 2);
-  const tile = ap + <usize>packedABytes(r1 - r0, k);
+  const aScratch = pack + (<usize>packedBFloats(s1 - s0, k) << 2);
+  const tile = aScratch + <usize>packedABytes(r1 - r0, k);
   const crs = swap ? 1 : ldc; // C offset of one step along L's rows
   const ccs = swap ? ldc : 1; // ... and along R's rows
   // When few rows of L reuse each panel of R (a narrow output, swapped) and R's rows are
@@ -464,7 +464,10 @@ function gemm(
       const bz: usize = pc == 0 ? bias : 0;
       for (let ic = r0; ic < r1; ic += MC) {
         const mc = min(MC, r1 - ic);
-        packA(l, lrs, lps, ic, mc, pc, kc, ap);
+        // L already packed for every depth block (packLeft): block (pc, ic) is read in place.
+        let ap = aScratch;
+        if (lp != 0) ap = lp + ((<usize>pc * <usize>lRows + <usize>ic * <usize>kc) << 2);
+        else packA(l, lrs, lps, ic, mc, pc, kc, ap);
         // A last panel of one or two rows goes to kernel2x16 below (4 x 8 tiles only).
         const mFull = !FMA_TILE && mc % MR <= 2 ? mc - mc % MR : mc;
         for (let jr = 0; jr < nc; jr += GNR) {
@@ -553,6 +556,74 @@ export function matmul_f32_range(
   } else {
     gemm(a, ars, aps, b, brs, bps, k, c, n, biasPtr, acc, false, pack, rowStart, rowEnd, colStart, colEnd);
   }
+}
+
+// --- column chunks that pack op(A) once per thread ----------------------------------------------
+// Split by columns, every chunk of a product reads all of op(A), and matmul_f32_range packs it
+// again in each chunk (for [128x784]·[784x128] ~6 µs, 2% of a 2-thread call). So such products
+// were cut into one chunk per thread, and when one core ran slow (on this VM one core at times
+// runs ~35% slower than the other for seconds) the call waited for it with no work left to take
+// from it. Here each thread packs op(A) once per call into its own scratch share, on its first
+// chunk, and reuses it for every further chunk it runs (its own or one taken from another
+// thread), so columns can be cut finer at no extra packing. (Packing it once for all threads
+// instead was measured slower: the copy one core wrote had to move to the other core's cache.)
+
+/** Bytes of op(A) packed for every depth block. */
+@inline function leftBytes(m: i32, k: i32): i32 {
+  return roundUp(m, GMR) * k * 4;
+}
+
+const SHARE_HEADER = 64; // a share's first line: the call whose op(A) it holds
+
+/**
+ * Bytes of one thread's scratch share for matmul_f32_range_cols over chunks of up to `cols`
+ * columns of an m x n x k product: header, op(A) packed, and gemm's own scratch.
+ */
+export function matmul_f32_cols_bytes(m: i32, cols: i32, k: i32): i32 {
+  return SHARE_HEADER + leftBytes(m, k) + scratchBytes(m, cols, k);
+}
+
+/** Whether matmul_f32_range computes this m x n product as Cᵀ (its left operand is then op(B)). */
+export function matmul_f32_swaps(m: i32, n: i32): bool {
+  return swapOperands(m, n);
+}
+
+/** Packs all of op(A) for every depth block: block p at dst + p·kc_max·roundUp(m)·4, as gemm packs it. */
+function packLeft(a: usize, m: i32, k: i32, flags: i32, dst: usize): void {
+  const ta = (flags & MM_TRANS_A) != 0;
+  const kcb = depthBlock(k);
+  const lRows = roundUp(m, GMR);
+  for (let pc = 0; pc < k; pc += kcb) {
+    const kc = min(kcb, k - pc);
+    packA(a, ta ? 1 : k, ta ? m : 1, 0, m, pc, kc, dst + (<usize>pc * <usize>lRows << 2));
+  }
+}
+
+/**
+ * Columns [colStart, colEnd) of C = op(A)·op(B) (+ bias) (+ C), all m rows, with the same bits
+ * as matmul_f32_range over those columns. pack is this thread's share (matmul_f32_cols_bytes):
+ * op(A) is packed into it unless its header already names `call` (a non-zero id the caller
+ * gives each call, having zeroed every share's header). For products with k > 0 that
+ * matmul_f32_swaps says are not swapped.
+ */
+export function matmul_f32_range_cols(
+  a: usize, b: usize, c: usize, bias: usize,
+  m: i32, n: i32, k: i32, flags: i32, pack: usize, call: i32,
+  colStart: i32, colEnd: i32,
+): void {
+  const left = pack + SHARE_HEADER;
+  if (load<i32>(pack) != call) {
+    packLeft(a, m, k, flags, left);
+    store<i32>(pack, call);
+  }
+  const ta = (flags & MM_TRANS_A) != 0;
+  const tb = (flags & MM_TRANS_B) != 0;
+  const biasPtr: usize = (flags & MM_BIAS) != 0 ? bias : 0;
+  gemm(
+    a, ta ? 1 : k, ta ? m : 1, b, tb ? k : 1, tb ? 1 : n, k,
+    c, n, biasPtr, (flags & MM_ACCUMULATE) != 0, false, left + <usize>leftBytes(m, k),
+    0, m, colStart, colEnd, left, roundUp(m, GMR),
+  );
 }
 
 /**

@@ -326,6 +326,67 @@ describe('matmul_f32 against a float64 reference', () => {
     }
   });
 
+  it('column chunks that pack op(A) once per share (matmul_f32_range_cols) give the same bits', () => {
+    // Two shares, as two threads hold them: share 0 runs chunks 0 and 2 (packing op(A) only for
+    // the first), share 1 runs chunk 1. Cut every 16 columns, which splits relaxed 12-wide tiles.
+    // Then a second product with another op(A) of the same shape and a new call id: a share
+    // that kept the old op(A) would give the first product's numbers.
+    for (const build of builds.slice(1)) {
+      for (const [m, n, k] of [
+        [128, 128, 300],
+        [67, 80, 301],
+        [5, 48, 2],
+      ]) {
+        for (const [transA, transB] of forms) {
+          const c = { ...dense(m, n, k, transA, transB), bias: true, accumulate: true };
+          const flags = flagsOf({ ...c, a: 0, b: 0, out: 0, bias: 0 });
+          const h = build.heap;
+          const rnd = lcg(3 * m + n + k);
+          const bytes = build.ex.matmul_f32_cols_bytes(m, n, k);
+          const shares = [h.alloc(bytes), h.alloc(bytes)];
+          for (const share of shares) {
+            h.f32().fill(Number.NaN, share / 4, (share + bytes) / 4);
+            h.i32()[share / 4] = 0; // the caller clears each header
+          }
+          const cuts = [0, 16, Math.min(48, n), n];
+          const owner = [0, 1, 0];
+          const [pb, pbias, start] = [k * n, n, m * n].map((len) => put(h, random(len, rnd)));
+          for (const call of [1, 2]) {
+            const pa = put(h, random(m * k, rnd));
+            const [whole, parts] = [put(h, h.f32().slice(start / 4, start / 4 + m * n)), h.alloc(m * n * 4)];
+            h.f32().copyWithin(parts / 4, start / 4, start / 4 + m * n);
+            build.run({ ...c, a: pa, b: pb, bias: pbias, out: whole });
+            for (let i = 0; i < 3; i++) {
+              if (cuts[i] >= cuts[i + 1]) continue;
+              build.ex.matmul_f32_range_cols(
+                pa,
+                pb,
+                parts,
+                pbias,
+                m,
+                n,
+                k,
+                flags,
+                shares[owner[i]],
+                call,
+                cuts[i],
+                cuts[i + 1],
+              );
+            }
+            expect(build.ex.matmul_f32_swaps(m, n), 'a product this path takes').toBe(0);
+            const got = new Uint32Array(h.f32().slice(parts / 4, parts / 4 + m * n).buffer);
+            const want = new Uint32Array(h.f32().slice(whole / 4, whole / 4 + m * n).buffer);
+            expect(Array.from(got), `${build.name} call ${call} ${JSON.stringify(c)}`).toEqual(
+              Array.from(want),
+            );
+            for (const ptr of [pa, whole, parts]) h.free(ptr);
+          }
+          for (const ptr of [pb, pbias, start, ...shares]) h.free(ptr);
+        }
+      }
+    }
+  });
+
   it('with k = 0 writes bias (plus out when accumulating)', () => {
     for (const [bias, accumulate] of [
       [false, false],

@@ -66,6 +66,17 @@ const CASES: Case[] = [
     bias: true,
     accumulate: true,
   },
+  // Column splits of a product whose op(A) each thread packs once for all its chunks.
+  { name: 'A·Bᵀ split by columns, op(A) packed once a thread', m: 128, n: 128, k: 784, transB: true },
+  {
+    name: 'Aᵀ·B by columns, op(A) once a thread, bias, accumulate',
+    m: 67,
+    n: 200,
+    k: 300,
+    transA: true,
+    bias: true,
+    accumulate: true,
+  },
   { name: 'narrow output (operands exchanged)', m: 1001, n: 10, k: 129 },
   { name: 'batch of small matrices', m: 33, n: 41, k: 97, batch: 7 },
   { name: 'batch of large matrices, accumulate', m: 65, n: 77, k: 150, batch: 3, accumulate: true },
@@ -254,5 +265,36 @@ describe('threads', () => {
       expect(f[out / 4 + i * n + j]).toBeCloseTo(s, 4);
     }
     for (const p of [pad, a, b, out]) heap().free(p);
+  });
+
+  it('a column split packs each call its own op(A): A rewritten in place between calls', async () => {
+    // Each thread keeps op(A) packed across the chunks of one call, never across calls: an
+    // optimizer rewrites a weight matrix in place between one step's product and the next.
+    const [m, n, k] = [96, 128, 400]; // m <= n: split by columns
+    const rnd = lcg(21);
+    const [a, b, out] = [block(m * k, rnd), block(k * n, rnd), heap().alloc(m * n * 4)];
+    const first = Float32Array.from(
+      heap()
+        .f32()
+        .subarray(a / 4, a / 4 + m * k),
+    );
+    const second = first.map((v) => v * 0.5 + 0.25);
+    const product = async (threads: number, values: Float32Array) => {
+      await setThreads(threads);
+      heap()
+        .f32()
+        .set(values, a / 4);
+      matmul({ a, b, out, m, n, k });
+      return bits(out, m * n);
+    };
+    const want = [await product(1, first), await product(1, second)];
+    expect(want[1]).not.toEqual(want[0]);
+    const jobs = poolStats().jobs;
+    for (let rep = 0; rep < 3; rep++) {
+      expectSameBits(await product(2, first), want[0], `2 threads, first A, rep ${rep}`);
+      expectSameBits(await product(2, second), want[1], `2 threads, second A, rep ${rep}`);
+    }
+    expect(poolStats().jobs).toBe(jobs + 6);
+    for (const p of [a, b, out]) heap().free(p);
   });
 });
