@@ -439,7 +439,7 @@ export function matmul_f32_pack_bytes(m: i32, n: i32, k: i32): i32 {
 function gemm(
   l: usize, lrs: i32, lps: i32, r: usize, rrs: i32, rps: i32, k: i32,
   c: usize, ldc: i32, bias: usize, acc: bool, swap: bool, pack: usize,
-  r0: i32, r1: i32, s0: i32, s1: i32, lp: usize = 0, lRows: i32 = 0,
+  r0: i32, r1: i32, s0: i32, s1: i32, lp: usize,
 ): void {
   const kcb = depthBlock(k);
   const aScratch = pack + (<usize>packedBFloats(s1 - s0, k) << 2);
@@ -464,9 +464,9 @@ function gemm(
       const bz: usize = pc == 0 ? bias : 0;
       for (let ic = r0; ic < r1; ic += MC) {
         const mc = min(MC, r1 - ic);
-        // L already packed for every depth block (packLeft): block (pc, ic) is read in place.
+        // L already packed for every depth block (packLeft, rows [0, r1)): read in place.
         let ap = aScratch;
-        if (lp != 0) ap = lp + ((<usize>pc * <usize>lRows + <usize>ic * <usize>kc) << 2);
+        if (lp != 0) ap = lp + ((<usize>pc * <usize>roundUp(r1, GMR) + <usize>ic * <usize>kc) << 2);
         else packA(l, lrs, lps, ic, mc, pc, kc, ap);
         // A last panel of one or two rows goes to kernel2x16 below (4 x 8 tiles only).
         const mFull = !FMA_TILE && mc % MR <= 2 ? mc - mc % MR : mc;
@@ -537,6 +537,15 @@ export function matmul_f32_range(
   m: i32, n: i32, k: i32, flags: i32, pack: usize,
   rowStart: i32, rowEnd: i32, colStart: i32, colEnd: i32,
 ): void {
+  range(a, b, c, bias, m, n, k, flags, pack, rowStart, rowEnd, colStart, colEnd, 0);
+}
+
+/** matmul_f32_range, reading op(A) from left (packLeft) when left != 0 (then not swapped, rowStart 0). */
+function range(
+  a: usize, b: usize, c: usize, bias: usize,
+  m: i32, n: i32, k: i32, flags: i32, pack: usize,
+  rowStart: i32, rowEnd: i32, colStart: i32, colEnd: i32, left: usize,
+): void {
   const acc = (flags & MM_ACCUMULATE) != 0;
   const biasPtr: usize = (flags & MM_BIAS) != 0 ? bias : 0;
   if (k == 0) {
@@ -552,9 +561,9 @@ export function matmul_f32_range(
   const brs = tb ? k : 1;
   const bps = tb ? 1 : n;
   if (swapOperands(m, n)) {
-    gemm(b, brs, bps, a, ars, aps, k, c, n, biasPtr, acc, true, pack, colStart, colEnd, rowStart, rowEnd);
+    gemm(b, brs, bps, a, ars, aps, k, c, n, biasPtr, acc, true, pack, colStart, colEnd, rowStart, rowEnd, 0);
   } else {
-    gemm(a, ars, aps, b, brs, bps, k, c, n, biasPtr, acc, false, pack, rowStart, rowEnd, colStart, colEnd);
+    gemm(a, ars, aps, b, brs, bps, k, c, n, biasPtr, acc, false, pack, rowStart, rowEnd, colStart, colEnd, left);
   }
 }
 
@@ -573,7 +582,7 @@ export function matmul_f32_range(
   return roundUp(m, GMR) * k * 4;
 }
 
-const SHARE_HEADER = 64; // a share's first line: the call whose op(A) it holds
+const SHARE_HEADER = 64; // a share's first line: non-zero once op(A) is packed in it this call
 
 /**
  * Bytes of one thread's scratch share for matmul_f32_range_cols over chunks of up to `cols`
@@ -602,28 +611,20 @@ function packLeft(a: usize, m: i32, k: i32, flags: i32, dst: usize): void {
 /**
  * Columns [colStart, colEnd) of C = op(A)·op(B) (+ bias) (+ C), all m rows, with the same bits
  * as matmul_f32_range over those columns. pack is this thread's share (matmul_f32_cols_bytes):
- * op(A) is packed into it unless its header already names `call` (a non-zero id the caller
- * gives each call, having zeroed every share's header). For products with k > 0 that
- * matmul_f32_swaps says are not swapped.
+ * op(A) is packed into it unless its header is already set. The caller clears every share's
+ * header before each call. For products with k > 0 that matmul_f32_swaps says are not swapped.
  */
 export function matmul_f32_range_cols(
   a: usize, b: usize, c: usize, bias: usize,
-  m: i32, n: i32, k: i32, flags: i32, pack: usize, call: i32,
+  m: i32, n: i32, k: i32, flags: i32, pack: usize,
   colStart: i32, colEnd: i32,
 ): void {
   const left = pack + SHARE_HEADER;
-  if (load<i32>(pack) != call) {
+  if (load<i32>(pack) == 0) {
     packLeft(a, m, k, flags, left);
-    store<i32>(pack, call);
+    store<i32>(pack, 1);
   }
-  const ta = (flags & MM_TRANS_A) != 0;
-  const tb = (flags & MM_TRANS_B) != 0;
-  const biasPtr: usize = (flags & MM_BIAS) != 0 ? bias : 0;
-  gemm(
-    a, ta ? 1 : k, ta ? m : 1, b, tb ? k : 1, tb ? 1 : n, k,
-    c, n, biasPtr, (flags & MM_ACCUMULATE) != 0, false, left + <usize>leftBytes(m, k),
-    0, m, colStart, colEnd, left, roundUp(m, GMR),
-  );
+  range(a, b, c, bias, m, n, k, flags, left + <usize>leftBytes(m, k), 0, m, colStart, colEnd, left);
 }
 
 /**

@@ -66,7 +66,7 @@ export const ELEMENTWISE_MIN_PER_CHUNK = 1 << 17;
 export const MATMUL_MIN_ROWS_PER_SMALL_CHUNK = 64;
 
 /**
- * Largest op(A) (m·k floats) that a column split packs once per thread (matmulColumns): it
+ * Largest op(A) (m·k floats) that a column split packs once per thread (runMatmul): it
  * then stays in the thread's L2 (1 MiB) beside the product's other operands. The MNIST
  * layer's [128x784] is 401 KB; 512x512 (1 MiB) is split as before.
  */
@@ -400,40 +400,6 @@ export function chunkBounds(len: number, unit: number, threads: number, maxChunk
 /** The size of each chunk of `bounds`. */
 const widths = (bounds: number[]) => bounds.slice(1).map((end, i) => end - bounds[i]);
 const align64 = (n: number) => Math.ceil(n / 64) * 64;
-let matmulCalls = 0;
-
-/**
- * A matmul split by columns with matmul_f32_range_cols: each thread packs op(A) once into its
- * share and keeps it for every chunk it runs, so the columns are cut in chunkBounds' 3:1 runs
- * (a thread that runs slow has its small chunk taken) with no packing repeated per chunk.
- */
-function matmulColumns(
-  exports: Record<string, Fn>,
-  a: number,
-  b: number,
-  c: number,
-  bias: number,
-  m: number,
-  n: number,
-  k: number,
-  flags: number,
-  split: number[],
-  scratch: (bytes: number) => number,
-): void {
-  const p = pool!;
-  const share = align64(exports.matmul_f32_cols_bytes(m, Math.max(...widths(split)), k));
-  const shares = scratchShares(p);
-  const pack = scratch(share * shares);
-  // Ids run 1..2^30 and every share's header is cleared first, so no header left over from an
-  // earlier call (or from whatever the scratch held before) can name this one.
-  matmulCalls = (matmulCalls % 0x40000000) + 1;
-  const heap = new Int32Array(p.memory.buffer);
-  for (let t = 0; t < shares; t++) heap[(pack + t * share) >>> 2] = 0;
-  const form = [a, b, c, bias, m, n, k, flags].map(fixed);
-  form.push([pack, 0, 0, share], fixed(matmulCalls), [0, 1, 0, 0], [0, 0, 1, 0]);
-  runChunks('matmul_f32_range_cols', split, form.flat());
-}
-
 /** A constant argument, and one that grows with the chunk start, end, or thread index. */
 const fixed = (v: number) => [v, 0, 0, 0];
 
@@ -448,7 +414,7 @@ const fixed = (v: number) => [v, 0, 0, 0];
  * same either way within this machine's noise (56-66 against 56-57 GFLOP/s, alternating runs).
  * `scratch(bytes)` lends packing scratch (the caller keeps it between calls); each thread
  * packs into its own 64-byte aligned share. A split by columns of a product whose op(A) fits
- * L2 (matmulColumns) packs op(A) once per thread per call; other splits pack the operand all
+ * L2 packs op(A) once per thread per call; other splits pack the operand all
  * chunks read once per chunk. Packing that operand once for all threads was tried: on the
  * 2-core EPYC the copy one core wrote had to move to the other core's cache on every call,
  * and each thread's rows ran 1.5x slower (10 against 6.5 µs per row of the MNIST product),
@@ -489,7 +455,19 @@ export function runMatmul(
     // Cuts every 16 columns: 64 bytes, so in an aligned output with rows a multiple of 16
     // floats (the allocator aligns large blocks) no line is written by two threads.
     const split = chunkBounds(n, 16, threads, maxChunks);
-    if (split.length > 0) return void matmulColumns(exports, a, b, c, bias, m, n, k, flags, split, scratch);
+    if (split.length > 0) {
+      // matmul_f32_range_cols: each thread packs op(A) once into its share (and sets the
+      // share's header) on its first chunk, and keeps it for every chunk it runs, so the
+      // columns are cut in chunkBounds' 3:1 runs with no packing repeated per chunk.
+      const share = align64(exports.matmul_f32_cols_bytes(m, Math.max(...widths(split)), k));
+      const shares = scratchShares(pool!);
+      const pack = scratch(share * shares);
+      const heap = new Int32Array(pool!.memory.buffer);
+      for (let t = 0; t < shares; t++) heap[(pack + t * share) >>> 2] = 0;
+      const form = [a, b, c, bias, m, n, k, flags].map(fixed);
+      form.push([pack, 0, 0, share], [0, 1, 0, 0], [0, 0, 1, 0]);
+      return void runChunks('matmul_f32_range_cols', split, form.flat());
+    }
   }
   let split = chunkBounds(len, 8, threads, maxChunks);
   // Two chunks per thread split the rows 3:1 (see chunkBounds); the small ones must stay large.

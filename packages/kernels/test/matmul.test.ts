@@ -329,8 +329,8 @@ describe('matmul_f32 against a float64 reference', () => {
   it('column chunks that pack op(A) once per share (matmul_f32_range_cols) give the same bits', () => {
     // Two shares, as two threads hold them: share 0 runs chunks 0 and 2 (packing op(A) only for
     // the first), share 1 runs chunk 1. Cut every 16 columns, which splits relaxed 12-wide tiles.
-    // Then a second product with another op(A) of the same shape and a new call id: a share
-    // that kept the old op(A) would give the first product's numbers.
+    // Then a second product with another op(A) of the same shape, the headers cleared as the
+    // caller clears them: a share that kept the old op(A) would give the first product's numbers.
     for (const build of builds.slice(1)) {
       for (const [m, n, k] of [
         [128, 128, 300],
@@ -344,14 +344,12 @@ describe('matmul_f32 against a float64 reference', () => {
           const rnd = lcg(3 * m + n + k);
           const bytes = build.ex.matmul_f32_cols_bytes(m, n, k);
           const shares = [h.alloc(bytes), h.alloc(bytes)];
-          for (const share of shares) {
-            h.f32().fill(Number.NaN, share / 4, (share + bytes) / 4);
-            h.i32()[share / 4] = 0; // the caller clears each header
-          }
+          for (const share of shares) h.f32().fill(Number.NaN, share / 4, (share + bytes) / 4);
           const cuts = [0, 16, Math.min(48, n), n];
           const owner = [0, 1, 0];
           const [pb, pbias, start] = [k * n, n, m * n].map((len) => put(h, random(len, rnd)));
           for (const call of [1, 2]) {
+            for (const share of shares) h.i32()[share / 4] = 0; // the caller clears each header
             const pa = put(h, random(m * k, rnd));
             const [whole, parts] = [put(h, h.f32().slice(start / 4, start / 4 + m * n)), h.alloc(m * n * 4)];
             h.f32().copyWithin(parts / 4, start / 4, start / 4 + m * n);
@@ -368,7 +366,6 @@ describe('matmul_f32 against a float64 reference', () => {
                 k,
                 flags,
                 shares[owner[i]],
-                call,
                 cuts[i],
                 cuts[i + 1],
               );
