@@ -15,7 +15,12 @@ import {
   unary,
   unaryBackward,
 } from '../src/index.js';
-import { MATMUL_MIN_MACS_PER_CHUNK, parallelElementwise, poolStats } from '../src/threads.js';
+import {
+  MATMUL_MAX_LEFT_FLOATS,
+  MATMUL_MIN_MACS_PER_CHUNK,
+  parallelElementwise,
+  poolStats,
+} from '../src/threads.js';
 import { bits, expectSameBits } from './bits.js';
 
 beforeAll(() => ready());
@@ -77,6 +82,8 @@ const CASES: Case[] = [
     bias: true,
     accumulate: true,
   },
+  // Just over the limit, so each column chunk packs its own op(A) (the general split).
+  { name: 'A·B by columns, op(A) packed per chunk', m: 64, n: 96, k: MATMUL_MAX_LEFT_FLOATS / 64 + 16 },
   { name: 'narrow output (operands exchanged)', m: 1001, n: 10, k: 129 },
   { name: 'batch of small matrices', m: 33, n: 41, k: 97, batch: 7 },
   { name: 'batch of large matrices, accumulate', m: 65, n: 77, k: 150, batch: 3, accumulate: true },
