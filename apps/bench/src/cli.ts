@@ -22,7 +22,7 @@ function commandLine(argv: string[]): string {
 function method(opts: CliOptions, reps: number, minMs: number, rewarmMs: number): string {
   return [
     `Each figure is the median (min–max) of ${reps} repetitions; a repetition is mitata's median per-call time over at least ${minMs} ms after a warm-up (a call of 0.5 s or more is timed once per repetition)${rewarmMs > 0 ? `, and each repetition follows ${rewarmMs} ms of untimed calls, since the peers before it left a core idle` : ''}.`,
-    'Peers run interleaved in one process (the order rotates each repetition), so drift on the machine falls on all of them alike.',
+    "Peers run interleaved in one process (the order rotates each repetition), so drift on the machine falls on all of them alike; the matmul suite's three forms of a shape share one rotation.",
     `Inputs are uniform in [-1, 1) from seed ${SEED}; every peer's output is checked against asgrad's (≠ marks a mismatch).`,
     'Ratios are asgrad speed / peer speed from the medians: > 1 means asgrad is faster.',
     opts.quick

@@ -1,5 +1,6 @@
-// One case across all peers: prepare each (or say why not), check that their outputs agree,
-// time them interleaved, release everything. Shared by every suite that compares peers.
+// One case (or a few) across all peers: prepare each (or say why not), check that their
+// outputs agree, time them interleaved, release everything. Shared by every suite that
+// compares peers.
 import { type KernelInfo, kernelInfo } from '@asgrad/kernels';
 import { errorText, type Timed, timeInterleaved } from '../harness.js';
 import type { Peer, Prepared } from '../peers/types.js';
@@ -22,52 +23,73 @@ export async function runCase(
   reference: string,
   tolerance: number,
 ): Promise<Cell[]> {
-  const cells = new Map<string, Cell>();
-  const ready: { peer: Peer; prep: Prepared; out: Float32Array }[] = [];
+  return (await runCases(ctx, peers, [plan], reference, tolerance))[0];
+}
+
+/**
+ * Runs several cases as runCase does, but times all their cells in one interleaved rotation,
+ * so cells of different cases are measured over the same stretch of time: a ratio between
+ * them (asgrad's A·Bᵀ against TF.js's A·B on the same shape) then does not depend on the
+ * machine's state when each case happened to run. Returns the cells of each case in order.
+ */
+export async function runCases(
+  ctx: BenchContext,
+  peers: Peer[],
+  plans: ((p: Peer) => Plan)[],
+  reference: string,
+  tolerance: number,
+): Promise<Cell[][]> {
+  const cells = plans.map(() => new Map<string, Cell>());
+  const ready: { kase: number; key: string; peer: Peer; prep: Prepared; out: Float32Array }[] = [];
   try {
-    for (const peer of peers) {
-      if (peer.loadError) {
-        cells.set(peer.name, { peer: peer.name, status: 'error', error: peer.loadError });
-        continue;
-      }
-      const p = plan(peer);
-      if ('skip' in p) {
-        cells.set(peer.name, { peer: peer.name, status: 'skipped', reason: p.skip });
-        continue;
-      }
-      let prep: Prepared | undefined;
-      try {
-        prep = await p.prepare();
-        await prep.enter?.();
-        ready.push({ peer, prep, out: await prep.output() });
-      } catch (e) {
-        prep?.dispose();
-        cells.set(peer.name, { peer: peer.name, status: 'error', error: errorText(e) });
+    for (const [kase, plan] of plans.entries()) {
+      for (const peer of peers) {
+        if (peer.loadError) {
+          cells[kase].set(peer.name, { peer: peer.name, status: 'error', error: peer.loadError });
+          continue;
+        }
+        const p = plan(peer);
+        if ('skip' in p) {
+          cells[kase].set(peer.name, { peer: peer.name, status: 'skipped', reason: p.skip });
+          continue;
+        }
+        let prep: Prepared | undefined;
+        try {
+          prep = await p.prepare();
+          await prep.enter?.();
+          ready.push({ kase, key: `${kase} ${peer.name}`, peer, prep, out: await prep.output() });
+        } catch (e) {
+          prep?.dispose();
+          cells[kase].set(peer.name, { peer: peer.name, status: 'error', error: errorText(e) });
+        }
       }
     }
-    const ref = ready.find((r) => r.peer.name === reference) ?? ready[0];
     const timed: Timed[] = ready.map((r) => ({
-      peer: r.peer.name,
+      peer: r.key,
       run: r.prep.run,
       enter: r.prep.enter,
       measureRound: r.prep.measureRound,
     }));
     const outcomes = await timeInterleaved(timed, ctx.timing);
-    for (const r of ready) {
-      const o = outcomes.get(r.peer.name)!;
-      if (!o.ok) {
-        cells.set(r.peer.name, { peer: r.peer.name, status: 'error', error: o.error });
-        continue;
+    for (const [kase, own] of cells.entries()) {
+      const mine = ready.filter((r) => r.kase === kase);
+      const ref = mine.find((r) => r.peer.name === reference) ?? mine[0];
+      for (const r of mine) {
+        const o = outcomes.get(r.key)!;
+        if (!o.ok) {
+          own.set(r.peer.name, { peer: r.peer.name, status: 'error', error: o.error });
+          continue;
+        }
+        const cell: Cell = { peer: r.peer.name, status: 'ok', seconds: o.seconds, reps: o.reps };
+        const err = relativeError(ref.out, r.out);
+        if (err > tolerance) cell.mismatch = `max rel. error ${err.toPrecision(2)} vs ${ref.peer.name}`;
+        own.set(r.peer.name, cell);
       }
-      const cell: Cell = { peer: r.peer.name, status: 'ok', seconds: o.seconds, reps: o.reps };
-      const err = relativeError(ref.out, r.out);
-      if (err > tolerance) cell.mismatch = `max rel. error ${err.toPrecision(2)} vs ${ref.peer.name}`;
-      cells.set(r.peer.name, cell);
     }
   } finally {
     for (const r of ready) r.prep.dispose();
   }
-  return peers.map((p) => cells.get(p.name)!);
+  return cells.map((own) => peers.map((p) => own.get(p.name)!));
 }
 
 /** The kernels' build (undefined if asgrad failed to load) and the single-thread peak that build can reach. */

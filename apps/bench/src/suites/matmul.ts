@@ -4,7 +4,7 @@
 import type { MatmulSpec } from '../peers/types.js';
 import { SEED, uniform } from '../random.js';
 import type { CaseResult } from '../report.js';
-import { asgradPeak, type Plan, runCase, threadNote } from './common.js';
+import { asgradPeak, type Plan, runCases, threadNote } from './common.js';
 import type { Suite } from './types.js';
 
 export interface Shape {
@@ -46,8 +46,10 @@ export const matmulSuite: Suite = {
     const shapes = ctx.quick ? QUICK_SHAPES : FULL_SHAPES;
     let index = 0;
     for (const shape of shapes) {
-      for (const form of FORMS) {
-        const { m, k, n } = shape;
+      const { m, k, n } = shape;
+      // A shape's three forms are timed in one rotation: the issue's targets compare asgrad's
+      // transposed forms with its own A·B and with TF.js's A·B on the same shape.
+      const plans = FORMS.map((form) => {
         const spec: MatmulSpec = {
           m,
           n,
@@ -58,25 +60,27 @@ export const matmulSuite: Suite = {
           b: uniform(k * n, SEED + 2 * index + 1),
         };
         index++;
-        const name = `${shape.label} ${form.label}`;
-        ctx.log(`matmul ${name}`);
-        const plan = (p: (typeof peers)[number]): Plan => {
+        return (p: (typeof peers)[number]): Plan => {
           if (!p.matmul) return { skip: 'no matmul' };
           if (p.name === 'plain-js' && m * n * k > PLAIN_MAX_MACS) return { skip: 'only up to 256³' };
           const f = p.matmul;
           return { prepare: () => f(spec) };
         };
+      });
+      ctx.log(`matmul ${shape.label} ${FORMS.map((f) => f.label).join(', ')}`);
+      // Different summation orders differ by far less than 1e-4; a wrong layout by ~1.
+      const cells = await runCases(ctx, peers, plans, 'asgrad', 1e-4);
+      for (const [i, form] of FORMS.entries())
         cases.push({
-          name,
+          name: `${shape.label} ${form.label}`,
           params: { m, n, k, transA: form.transA, transB: form.transB },
           flops: 2 * m * n * k,
-          // Different summation orders differ by far less than this; a wrong layout by ~1.
-          cells: await runCase(ctx, peers, plan, 'asgrad', 1e-4),
+          cells: cells[i],
         });
-      }
     }
     const notes = [
       'A is stored [m,k] (Aᵀ·B: [k,m]) and B [k,n] (A·Bᵀ: [n,k]); no peer gets a materialised transpose. GFLOP/s = 2·m·n·k / time.',
+      "A shape's three forms are timed in one rotation (every peer on every form, order rotated each repetition), so figures of different forms of a shape are measured over the same stretch of time and compare as fairly as two peers on one form.",
       `asgrad: \`matmul(args)\` from @asgrad/kernels on heap pointers, output preallocated; ${info?.simd ?? 'unknown'} build. % of peak is against the ${relaxedPeak ? 'relaxed-SIMD FMA' : 'SIMD128 mul+add'} single-thread peak (its best round), ${peakGflops.toFixed(1)} GFLOP/s.`,
       threadNote(peers),
       'TF.js: `tf.matMul(a, b, transposeA, transposeB)` with prod mode on, result disposed each call. jax-js: `jit` of `np.matmul` with the transposes inside, `await blockUntilReady()` each call.',
