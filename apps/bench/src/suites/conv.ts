@@ -1,9 +1,10 @@
 // `conv`: GFLOP/s of the MNIST CNN's two convolutions in each pass training needs: forward,
 // the input gradient and the filter gradient, for asgrad, TF.js (wasm, cpu) and jax-js.
-import type { ConvPass, ConvSpec, Peer } from '../peers/types.js';
+import type { ConvPass, ConvSpec, MatmulSpec, Peer } from '../peers/types.js';
 import { SEED, uniform } from '../random.js';
 import { type CaseResult, fmt } from '../report.js';
-import { asgradPeak, type Plan, runCase, threadNote } from './common.js';
+import { asgradPeak, type Plan, runCases, threadNote } from './common.js';
+import { MNIST } from './matmul.js';
 import type { Suite } from './types.js';
 
 export interface ConvShape {
@@ -30,6 +31,11 @@ const PASSES: { pass: ConvPass; label: string }[] = [
   { pass: 'backwardWeight', label: 'dw' },
 ];
 
+/** The matmul each shape's passes are timed beside: the MNIST MLP's forward product. */
+const REFERENCE = MNIST[0];
+
+const gflops = (flops: number, seconds: number) => flops / seconds / 1e9;
+
 /** A peer whose earlier rate predicts a longer call than this (seconds) sits the case out. */
 const MAX_CALL_SECONDS = 20;
 
@@ -49,19 +55,29 @@ export const convSuite: Suite = {
     const cases: CaseResult[] = [];
     // GFLOP/s each peer showed on each pass so far, to skip calls that would take minutes.
     const rates = new Map<string, number>();
+    const againstMatmul: string[][] = [];
     let seed = SEED + 3000;
+    const { m, k, n } = REFERENCE;
+    const refFlops = 2 * m * n * k;
+    const product: MatmulSpec = {
+      m,
+      n,
+      k,
+      transA: false,
+      transB: false,
+      a: uniform(m * k, SEED + 4000),
+      b: uniform(k * n, SEED + 4001),
+    };
     for (const shape of shapes) {
       const oh = shape.h - shape.k + 1;
       const ow = shape.w - shape.k + 1;
       const x = uniform(shape.n * shape.cIn * shape.h * shape.w, seed++);
       const weight = uniform(shape.cOut * shape.cIn * shape.k * shape.k, seed++);
       const dy = uniform(shape.n * shape.cOut * oh * ow, seed++);
-      for (const { pass, label } of PASSES) {
+      const flops = convFlops(shape);
+      const plans = PASSES.map(({ pass }) => {
         const spec: ConvSpec = { pass, ...shape, x, weight, dy };
-        const name = `${shape.label} ${label}`;
-        ctx.log(`conv ${name}`);
-        const flops = convFlops(shape);
-        const plan = (p: Peer): Plan => {
+        return (p: Peer): Plan => {
           const f = p.conv2d;
           if (!f) return { skip: 'no conv2d' };
           const rate = rates.get(`${p.name} ${pass}`);
@@ -72,15 +88,39 @@ export const convSuite: Suite = {
             };
           return { prepare: () => f(spec) };
         };
+      });
+      // asgrad's matmul in the same rotation, so that conv against matmul (an issue target)
+      // compares figures measured over the same stretch of time.
+      plans.push((p: Peer): Plan => {
+        const f = p.matmul;
+        if (!f || !p.name.startsWith('asgrad')) return { skip: "asgrad's reference only" };
+        return { prepare: () => f(product) };
+      });
+      ctx.log(`conv ${shape.label} ${PASSES.map((p) => p.label).join(', ')}, and the reference matmul`);
+      const cells = await runCases(ctx, peers, plans, 'asgrad', 1e-4);
+      for (const [i, { pass, label }] of PASSES.entries()) {
         const c: CaseResult = {
-          name,
+          name: `${shape.label} ${label}`,
           params: { n: shape.n, cIn: shape.cIn, h: shape.h, w: shape.w, cOut: shape.cOut, k: shape.k, pass },
           flops,
-          cells: await runCase(ctx, peers, plan, 'asgrad', 1e-4),
+          cells: cells[i],
         };
         for (const cell of c.cells)
-          if (cell.status === 'ok') rates.set(`${cell.peer} ${pass}`, flops / cell.seconds.median / 1e9);
+          if (cell.status === 'ok') rates.set(`${cell.peer} ${pass}`, gflops(flops, cell.seconds.median));
         cases.push(c);
+      }
+      // Each pass as a share of the reference on the same thread count.
+      for (const [j, ref] of cells[PASSES.length].entries()) {
+        if (ref.status !== 'ok') continue;
+        const refRate = gflops(refFlops, ref.seconds.median);
+        const shares = PASSES.map((_, i) => {
+          const cell = cells[i][j];
+          return cell.status === 'ok'
+            ? `${Math.round((100 * gflops(flops, cell.seconds.median)) / refRate)}%`
+            : '—';
+        });
+        const range = `${fmt(gflops(refFlops, ref.seconds.max))}–${fmt(gflops(refFlops, ref.seconds.min))}`;
+        againstMatmul.push([shape.label, ref.peer, `${fmt(refRate)} (${range})`, ...shares]);
       }
     }
     return {
@@ -97,6 +137,14 @@ export const convSuite: Suite = {
         'TF.js: its own layouts (NHWC input, HWIO filter; converted before timing). forward `tf.conv2d`; dx `tf.conv2dTranspose` (kernel Conv2DBackpropInput); dw the kernel `tf.grad` runs, Conv2DBackpropFilter, through `tf.engine().runKernel` (tfjs-core exports no op for it). The wasm backend does not register Conv2DBackpropFilter, which is why it cannot train a CNN.',
         'jax-js: NCHW/OIHW as asgrad, each pass under `jit`: forward `lax.conv`; dx `lax.convTranspose(dy, w, …, { transposeKernel: true })`; dw `grad` of Σ conv(x, w)·dy with respect to w (jax-js has no filter-gradient op).',
         'Outputs are compared in PyTorch layouts; ≠ marks a maximum error above 1e-4 of the largest value.',
+        `A shape's three passes are timed in one rotation (order rotated each repetition) with asgrad's matmul ${REFERENCE.label} A·B, so the table below compares each pass with a matmul measured over the same stretch of time.`,
+      ],
+      tables: [
+        {
+          title: `asgrad's passes as a share of its matmul ${REFERENCE.label} A·B (GFLOP/s), timed in the same rotation`,
+          header: ['shape', 'peer', 'matmul GFLOP/s', ...PASSES.map((p) => p.label)],
+          rows: againstMatmul,
+        },
       ],
       cases,
     };
