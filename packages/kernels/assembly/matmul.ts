@@ -455,10 +455,15 @@ function gemm(
   for (let jc = s0; jc < s1; jc += NC) {
     const nc = min(NC, s1 - jc);
     const nFull = direct ? nc - nc % GNR : 0; // columns read in place
+    // Relaxed tiles: a block 4 columns past a multiple of 12 (a thread's 64 of 128 columns)
+    // ends in two 8-column tiles, packed 8 wide and stored in place, rather than a 4-column
+    // edge that costs a whole tile plus a scalar store.
+    const tail8 = FMA_TILE && !direct && nc >= 16 && nc % GNR == 4 ? nc - 16 : nc;
     for (let pc = 0; pc < k; pc += kcb) {
       const kc = min(kcb, k - pc);
       const bp = pack;
-      packB(r, rrs, rps, jc + nFull, nc - nFull, pc, kc, bp);
+      packB(r, rrs, rps, jc + nFull, tail8 - nFull, pc, kc, bp);
+      if (FMA_TILE && tail8 < nc) packPanels(r, rrs, rps, jc + tail8, 16, pc, kc, 8, bp + (<usize>(tail8 * kc) << 2));
       const rp = r + ((<usize>jc + <usize>pc * <usize>rps) << 2); // R(jc, pc) when direct
       const loadC = acc || pc > 0;
       const bz: usize = pc == 0 ? bias : 0;
@@ -470,11 +475,12 @@ function gemm(
         else packA(l, lrs, lps, ic, mc, pc, kc, ap);
         // A last panel of one or two rows goes to kernel2x16 below (4 x 8 tiles only).
         const mFull = !FMA_TILE && mc % MR <= 2 ? mc - mc % MR : mc;
-        for (let jr = 0; jr < nc; jr += GNR) {
-          const nr = min(GNR, nc - jr);
+        for (let jr = 0; jr < nc; jr += FMA_TILE && jr >= tail8 ? 8 : GNR) {
+          const width = FMA_TILE && jr >= tail8 ? 8 : GNR;
+          const nr = min(width, nc - jr);
           const inPlace = jr < nFull;
           const bpj = inPlace ? rp + (<usize>jr << 2) : bp + (<usize>((jr - nFull) * kc) << 2);
-          const bs: usize = inPlace ? rowBytes : GNR * 4;
+          const bs: usize = inPlace ? rowBytes : <usize>width * 4;
           const j = jc + jr;
           for (let ir = 0; ir < mFull; ir += GMR) {
             const mr = min(GMR, mFull - ir);
