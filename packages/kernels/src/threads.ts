@@ -68,8 +68,9 @@ export const MATMUL_MIN_ROWS_PER_SMALL_CHUNK = 64;
 /**
  * Largest op(A) (m·k floats, 4 MiB) that a column split packs once per thread (runMatmul).
  * Packing it once paid even where it outgrows L2: on 2 threads 512³ ran up to 7% faster (11
- * of 12 forms and passes) and 1024³ 3-16% than with op(A) packed again for every chunk. The limit bounds the scratch each
- * thread keeps (one packed op(A)); larger products are split as before.
+ * of 12 forms and passes) and 1024³ 3-16% than with op(A) packed again for every chunk. The
+ * limit bounds the scratch each thread keeps (one packed op(A)); larger products are split as
+ * before.
  */
 export const MATMUL_MAX_LEFT_FLOATS = 1 << 20;
 
