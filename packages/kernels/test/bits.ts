@@ -1,9 +1,10 @@
-// Bit-for-bit comparisons for the thread-pool tests: a split call must round exactly as one call.
+// Bit-for-bit comparisons: a split call (threads, or blocks of a product) must round exactly as one call.
 import { expect } from 'vitest';
 import { heap } from '../src/index.js';
 
-/** A copy of the bit patterns of n floats at heap pointer p. */
-export const bits = (p: number, n: number): Uint32Array => new Uint32Array(heap().f32().buffer, p, n).slice();
+/** A copy of the bit patterns of n floats at pointer p of heap h (the loaded build's by default). */
+export const bits = (p: number, n: number, h: { f32(): Float32Array } = heap()): Uint32Array =>
+  new Uint32Array(h.f32().buffer, p, n).slice();
 
 /** Expects identical bit patterns, naming the first element that differs. */
 export function expectSameBits(got: Uint32Array, want: Uint32Array, what: string): void {

@@ -14,6 +14,7 @@ import {
   ready,
   wasm,
 } from '../src/index.js';
+import { bits, expectSameBits } from './bits.js';
 
 const SIZES = [1, 2, 3, 4, 5, 7, 8, 9, 13, 17, 31, 33, 64, 65, 100, 130];
 
@@ -315,11 +316,7 @@ describe('matmul_f32 against a float64 reference', () => {
               build.ex.matmul_f32_range(pa, pb, parts, pbias, m, n, k, flagsOf(x), pack, r0, r1, c0, c1),
             );
           }
-          const got = h.f32().slice(parts / 4, parts / 4 + m * n);
-          const want = h.f32().slice(whole / 4, whole / 4 + m * n);
-          expect(Array.from(new Uint32Array(got.buffer)), `${build.name} ${JSON.stringify(c)}`).toEqual(
-            Array.from(new Uint32Array(want.buffer)),
-          );
+          expectSameBits(bits(parts, m * n, h), bits(whole, m * n, h), `${build.name} ${JSON.stringify(c)}`);
           for (const ptr of [pa, pb, pbias, whole, parts]) h.free(ptr);
         }
       }
@@ -371,11 +368,8 @@ describe('matmul_f32 against a float64 reference', () => {
               );
             }
             expect(build.ex.matmul_f32_swaps(m, n), 'a product this path takes').toBe(0);
-            const got = new Uint32Array(h.f32().slice(parts / 4, parts / 4 + m * n).buffer);
-            const want = new Uint32Array(h.f32().slice(whole / 4, whole / 4 + m * n).buffer);
-            expect(Array.from(got), `${build.name} call ${call} ${JSON.stringify(c)}`).toEqual(
-              Array.from(want),
-            );
+            const label = `${build.name} call ${call} ${JSON.stringify(c)}`;
+            expectSameBits(bits(parts, m * n, h), bits(whole, m * n, h), label);
             for (const ptr of [pa, whole, parts]) h.free(ptr);
           }
           for (const ptr of [pb, pbias, start, ...shares]) h.free(ptr);
