@@ -457,7 +457,8 @@ function gemm(
     const nFull = direct ? nc - nc % GNR : 0; // columns read in place
     // Relaxed tiles: a block 4 columns past a multiple of 12 (a thread's 64 of 128 columns)
     // ends in two 8-column tiles, packed 8 wide and stored in place, rather than a 4-column
-    // edge that costs a whole tile plus a scalar store.
+    // edge that costs a whole tile plus a scalar store. (The tile width below is written out
+    // twice, in the loop step and the body, so that the SIMD128 binary stays byte-identical.)
     const tail8 = FMA_TILE && !direct && nc >= 16 && nc % GNR == 4 ? nc - 16 : nc;
     for (let pc = 0; pc < k; pc += kcb) {
       const kc = min(kcb, k - pc);

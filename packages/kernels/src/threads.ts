@@ -415,9 +415,9 @@ const fixed = (v: number) => [v, 0, 0, 0];
  * the MNIST MLP's Adam step 175 µs against 75 on 2 threads. The product alone measured the
  * same either way within this machine's noise (56-66 against 56-57 GFLOP/s, alternating runs).
  * `scratch(bytes)` lends packing scratch (the caller keeps it between calls); each thread
- * packs into its own 64-byte aligned share. A split by columns of a product whose op(A) fits
- * L2 packs op(A) once per thread per call; other splits pack the operand all
- * chunks read once per chunk. Packing that operand once for all threads was tried: on the
+ * packs into its own 64-byte aligned share. A split by columns of a product whose op(A) has
+ * at most MATMUL_MAX_LEFT_FLOATS floats packs op(A) once per thread per call; other splits
+ * pack the operand all chunks read once per chunk. Packing that operand once for all threads was tried: on the
  * 2-core EPYC the copy one core wrote had to move to the other core's cache on every call,
  * and each thread's rows ran 1.5x slower (10 against 6.5 µs per row of the MNIST product),
  * which cost more than the packing it saved.
