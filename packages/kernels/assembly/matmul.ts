@@ -173,11 +173,6 @@ function packA(src: usize, rs: i32, ps: i32, r0: i32, rows: i32, p0: i32, cols: 
   packPanels(src, rs, ps, r0, rows, p0, cols, GMR, dst);
 }
 
-/** Packs op(B)ᵀ rows (columns of op(B)) into GNR-wide panels; element (r, p) at src[r·rs + p·ps]. */
-@inline function packB(src: usize, rs: i32, ps: i32, r0: i32, rows: i32, p0: i32, cols: i32, dst: usize): void {
-  packPanels(src, rs, ps, r0, rows, p0, cols, GNR, dst);
-}
-
 function packPanels(
   src: usize, rs: i32, ps: i32, r0: i32, rows: i32, p0: i32, cols: i32, w: i32, dst: usize,
 ): void {
@@ -454,11 +449,14 @@ function emptyProduct(
 // Floats of packed B-role and bytes of packed A-role scratch for `rows` x `cols` x k. Clamping
 // to a block first keeps the sizes from overflowing; a block pads to whole panels (NC = 1024 is
 // not a multiple of the relaxed build's 12 columns, so the clamp comes before the rounding).
+// The relaxed build packs for either tile (gemm), so it reserves room for the larger.
 @inline function packedBFloats(cols: i32, k: i32): i32 {
+  if (FMA_TILE) return depthBlock(k) * max(roundUp(min(NC, cols), GNR), roundUp(min(NC, cols), NR));
   return depthBlock(k) * roundUp(min(NC, cols), GNR);
 }
 
 @inline function packedABytes(rows: i32, k: i32): i32 {
+  if (FMA_TILE) return depthBlock(k) * max(roundUp(min(MC, rows), GMR), roundUp(min(MC, rows), MR)) * 4;
   return depthBlock(k) * roundUp(min(MC, rows), GMR) * 4;
 }
 
@@ -477,13 +475,14 @@ export function matmul_f32_pack_bytes(m: i32, n: i32, k: i32): i32 {
 /**
  * Whether to compute Cᵀ = op(B)ᵀ·op(A)ᵀ instead. SIMD128 tiles are 4 rows (a last 1 or 2 rows
  * run at full speed in kernel2x16, so rows pad to a multiple of 2) by 8 columns (padded);
- * relaxed tiles are 3 by 12, both padded. So when n is narrow (the 10 classes of a classifier)
- * exchanging the operands wastes far less: n = 10 pads to 16 columns, but as rows to 10 or 12.
+ * relaxed tiles are 3 by 12, both padded, but a swapped product runs in 4 x 8 tiles in either
+ * build (gemm). So when n is narrow (the 10 classes of a classifier) exchanging the operands
+ * wastes far less: n = 10 pads to 16 or 12 columns, but as rows to 10.
  */
 @inline function swapOperands(m: i32, n: i32): bool {
   const rowPad = FMA_TILE ? GMR : 2;
   const straight = (<f64>m / <f64>roundUp(m, rowPad)) * (<f64>n / <f64>roundUp(n, GNR));
-  const swapped = (<f64>n / <f64>roundUp(n, rowPad)) * (<f64>m / <f64>roundUp(m, GNR));
+  const swapped = (<f64>n / <f64>roundUp(n, 2)) * (<f64>m / <f64>roundUp(m, NR));
   return swapped > straight * 1.1;
 }
 
@@ -498,6 +497,13 @@ function gemm(
   r0: i32, r1: i32, s0: i32, s1: i32, lp: usize,
 ): void {
   const kcb = depthBlock(k);
+  // The relaxed build's 3 x 12 tile stores whole tiles in place only unswapped: a swapped one
+  // would store 12 rows of 3 floats. Swapped products (a narrow output such as 10 classes) run
+  // in the 4 x 8 tiles, with FMA, which store transposed in place and do a last two rows in
+  // kernel2x16: [128x128]·[128x10] ran at 0.56-0.81x the SIMD128 build in 3 x 12 tiles.
+  const wide = FMA_TILE && !swap;
+  const gmr = wide ? GMR : MR;
+  const gnr = wide ? GNR : NR;
   const aScratch = pack + (<usize>packedBFloats(s1 - s0, k) << 2);
   const tile = aScratch + <usize>packedABytes(r1 - r0, k);
   const crs = swap ? 1 : ldc; // C offset of one step along L's rows
@@ -507,19 +513,19 @@ function gemm(
   // place (row stride rps floats) and only a last partial panel is packed. With more reuse,
   // packing wins: in-place rows a power-of-two stride apart crowd a few L1 sets.
   const direct = rrs == 1 && r1 - r0 <= 4 * MR;
-  const rowBytes: usize = direct ? <usize>rps << 2 : GNR * 4;
+  const rowBytes: usize = direct ? <usize>rps << 2 : gnr * 4;
   for (let jc = s0; jc < s1; jc += NC) {
     const nc = min(NC, s1 - jc);
-    const nFull = direct ? nc - nc % GNR : 0; // columns read in place
+    const nFull = direct ? nc - nc % gnr : 0; // columns read in place
     // Relaxed tiles: a block 4 columns past a multiple of 12 (a thread's 64 of 128 columns)
     // ends in two 8-column tiles, packed 8 wide and stored in place, rather than a 4-column
     // edge that costs a whole tile plus a scalar store. (The tile width below is written out
     // twice, in the loop step and the body, so that the SIMD128 binary stays byte-identical.)
-    const tail8 = FMA_TILE && !direct && nc >= 16 && nc % GNR == 4 ? nc - 16 : nc;
+    const tail8 = wide && !direct && nc >= 16 && nc % GNR == 4 ? nc - 16 : nc;
     for (let pc = 0; pc < k; pc += kcb) {
       const kc = min(kcb, k - pc);
       const bp = pack;
-      packB(r, rrs, rps, jc + nFull, tail8 - nFull, pc, kc, bp);
+      packPanels(r, rrs, rps, jc + nFull, tail8 - nFull, pc, kc, gnr, bp);
       if (FMA_TILE && tail8 < nc) packPanels(r, rrs, rps, jc + tail8, 16, pc, kc, 8, bp + (<usize>(tail8 * kc) << 2));
       const rp = r + ((<usize>jc + <usize>pc * <usize>rps) << 2); // R(jc, pc) when direct
       const loadC = acc || pc > 0;
@@ -529,17 +535,18 @@ function gemm(
         // L already packed for every depth block (packLeft, rows [0, r1)): read in place.
         let ap = aScratch;
         if (lp != 0) ap = lp + ((<usize>pc * <usize>roundUp(r1, GMR) + <usize>ic * <usize>kc) << 2);
-        else packA(l, lrs, lps, ic, mc, pc, kc, ap);
+        else if (gmr == GMR) packA(l, lrs, lps, ic, mc, pc, kc, ap);
+        else packPanels(l, lrs, lps, ic, mc, pc, kc, gmr, ap);
         // A last panel of one or two rows goes to kernel2x16 below (4 x 8 tiles only).
-        const mFull = !FMA_TILE && mc % MR <= 2 ? mc - mc % MR : mc;
-        for (let jr = 0; jr < nc; jr += FMA_TILE && jr >= tail8 ? 8 : GNR) {
-          const width = FMA_TILE && jr >= tail8 ? 8 : GNR;
+        const mFull = !wide && mc % MR <= 2 ? mc - mc % MR : mc;
+        for (let jr = 0; jr < nc; jr += wide && jr >= tail8 ? 8 : gnr) {
+          const width = wide && jr >= tail8 ? 8 : gnr;
           const nr = min(width, nc - jr);
           const inPlace = jr < nFull;
           const bpj = inPlace ? rp + (<usize>jr << 2) : bp + (<usize>((jr - nFull) * kc) << 2);
           const bs: usize = inPlace ? rowBytes : <usize>width * 4;
           const j = jc + jr;
-          if (FMA_TILE && nr == 8 && !swap) {
+          if (wide && nr == 8) {
             // Four rows at a time across the 3-row panels; a last one to three rows go
             // through scratch with the missing rows reading the last row again.
             for (let ir = 0; ir < mc; ir += 4) {
@@ -558,19 +565,19 @@ function gemm(
             }
             continue;
           }
-          for (let ir = 0; ir < mFull; ir += GMR) {
-            const mr = min(GMR, mFull - ir);
+          for (let ir = 0; ir < mFull; ir += gmr) {
+            const mr = min(gmr, mFull - ir);
             const i = ic + ir;
             const api = ap + <usize>(ir * kc) * 4;
             const cij = c + ((<usize>i * <usize>crs + <usize>j * <usize>ccs) << 2);
             const bij: usize = bz != 0 ? bz + (<usize>(swap ? i : j) << 2) : 0;
-            if (FMA_TILE) {
+            if (wide) {
               // `narrow` must be a constant in each call, so that its loop is specialised.
-              if (mr == GMR && !swap && nr == GNR) kernel3x12(kc, api, bpj, bs, cij, ldc, loadC, bij, false);
+              if (mr == GMR && nr == GNR) kernel3x12(kc, api, bpj, bs, cij, ldc, loadC, bij, false);
               else {
                 if (nr <= 8) kernel3x12(kc, api, bpj, bs, tile, GNR, false, 0, true);
                 else kernel3x12(kc, api, bpj, bs, tile, GNR, false, 0, false);
-                storeEdge(tile, GNR, cij, ldc, mr, nr, loadC, bij, swap);
+                storeEdge(tile, GNR, cij, ldc, mr, nr, loadC, bij, false);
               }
             } else if (mr == MR && nr == NR) {
               kernel4x8(kc, api, bpj, bs, cij, ldc, loadC, bij, swap);
@@ -580,7 +587,7 @@ function gemm(
             }
           }
         }
-        if (!FMA_TILE && mFull < mc) {
+        if (!wide && mFull < mc) {
           const i = ic + mFull;
           const api = ap + <usize>(mFull * kc) * 4;
           for (let jr = 0; jr < nc; jr += 2 * NR) {
