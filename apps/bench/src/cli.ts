@@ -57,10 +57,14 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`bench [${((performance.now() - started) / 1000).toFixed(1)} s] ${m}\n`);
   const ctx = createContext(opts.quick, relaxed, log);
   const suites = [];
-  for (const name of opts.suites) {
-    log(`suite ${name}`);
-    const result = await SUITES[name].run(ctx);
-    suites.push(...(Array.isArray(result) ? result : [result]));
+  try {
+    for (const name of opts.suites) {
+      log(`suite ${name}`);
+      const result = await SUITES[name].run(ctx);
+      suites.push(...(Array.isArray(result) ? result : [result]));
+    }
+  } finally {
+    ctx.close();
   }
   const report: Report = {
     tool: 'asgrad-bench',

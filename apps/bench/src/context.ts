@@ -4,14 +4,20 @@ import { failedPeer, type Peer } from './peers/types.js';
 import { measurePeak, PEAK_ROUNDS } from './suites/peak.js';
 import type { BenchContext, PeakFigures } from './suites/types.js';
 
-async function loadPeers(relaxedSimd: boolean, log: (m: string) => void): Promise<Peer[]> {
+async function loadPeers(
+  relaxedSimd: boolean,
+  log: (m: string) => void,
+  onClose: (close: () => void) => void,
+): Promise<Peer[]> {
   // Dynamic imports: a run of `peak` alone never loads TF.js or jax-js, and a library that
   // fails to load costs its own column, not the run.
   const peers: Peer[] = [];
-  log('loading asgrad, TF.js (wasm, cpu), jax-js');
+  log('loading asgrad (both builds), TF.js (wasm, cpu), jax-js');
   try {
     const { availableParallelism } = await import('node:os');
-    peers.push(...(await (await import('./peers/asgrad.js')).asgradPeers(availableParallelism())));
+    const own = await (await import('./peers/asgrad.js')).asgradPeers(availableParallelism());
+    peers.push(...own);
+    peers.push(...(await otherBuild(own, relaxedSimd, onClose)));
   } catch (e) {
     peers.push(failedPeer('asgrad', '@asgrad/kernels', errorText(e)));
   }
@@ -30,28 +36,53 @@ async function loadPeers(relaxedSimd: boolean, log: (m: string) => void): Promis
   return peers;
 }
 
+/** The kernels' other build on the same thread counts as `own` (peers/other-build.ts). */
+async function otherBuild(
+  own: Peer[],
+  relaxedSimd: boolean,
+  onClose: (close: () => void) => void,
+): Promise<Peer[]> {
+  const { kernelInfo } = await import('@asgrad/kernels');
+  const { buildPeerName, otherBuildPeers } = await import('./peers/other-build.js');
+  const build = kernelInfo().simd === 'relaxed' ? 'simd128' : 'relaxed';
+  const threads = own.map((p) => Number(/^asgrad-(\d+)t$/.exec(p.name)?.[1] ?? 1));
+  try {
+    const { peers, close } = await otherBuildPeers(build, threads, relaxedSimd);
+    onClose(close);
+    return peers;
+  } catch (e) {
+    return threads.map((t) => failedPeer(buildPeerName(build, t), '@asgrad/kernels', errorText(e)));
+  }
+}
+
 export interface Run extends BenchContext {
   /** Peers if any suite loaded them (for the report's library table). */
   loadedPeers: () => Peer[] | undefined;
+  /** Ends the child processes peers run in. */
+  close: () => void;
 }
 
 export function createContext(quick: boolean, relaxedSimd: boolean, log: (m: string) => void): Run {
   let peers: Promise<Peer[]> | undefined;
   let loaded: Peer[] | undefined;
   let peak: PeakFigures | undefined;
+  const closers: (() => void)[] = [];
   const timing = quick ? QUICK : FULL;
   return {
     quick,
     timing,
     log,
     peers: () => {
-      peers ??= loadPeers(relaxedSimd, log).then((p) => {
+      peers ??= loadPeers(relaxedSimd, log, (c) => closers.push(c)).then((p) => {
         loaded = p;
         return p;
       });
       return peers;
     },
     loadedPeers: () => loaded,
+    close: () => {
+      for (const c of closers.splice(0)) c();
+    },
     async peak() {
       if (!peak) {
         log('measuring the single-thread SIMD peak (run the peak suite for the full figures)');

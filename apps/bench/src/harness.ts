@@ -110,6 +110,43 @@ async function warmup(t: Timed, opts: TimingOptions): Promise<number> {
   return last;
 }
 
+/** Untimed calls for `ms`. */
+async function rewarm(run: () => unknown, ms: number): Promise<void> {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    const r = run();
+    if (r instanceof Promise) await r;
+  }
+}
+
+/** mitata's median seconds per call over at least `minMs`, calls batched `batch` to a sample. */
+async function timeRound(run: () => unknown, batch: number, minMs: number): Promise<number> {
+  const stats = await measure(run, {
+    gc: false,
+    // Samples are taken until minMs have been measured; a call slower than that is one sample.
+    min_cpu_time: minMs * 1e6,
+    min_samples: 1,
+    // mitata turns batching on in its own one-sample warm-up when that call is under
+    // batch_threshold; short calls get a batch sized from the warm-up estimate.
+    warmup_samples: batch > 1 ? 1 : 0,
+    batch_threshold: SAMPLE_SECONDS * 1e9,
+    batch_samples: Math.max(4, batch),
+  });
+  return stats.p50 / 1e9;
+}
+
+/**
+ * One round as timeInterleaved times it, for a peer that times itself in another process
+ * (Timed.measureRound): a call to size the batch, `rewarmMs` of untimed calls, then the round;
+ * a call of 0.5 s or more is the round. Seconds per call.
+ */
+export async function selfTimedRound(run: () => unknown, minMs: number, rewarmMs: number): Promise<number> {
+  const perCall = await timeOnce(run);
+  if (perCall >= LONG_CALL) return perCall;
+  await rewarm(run, rewarmMs);
+  return timeRound(run, batchSize(perCall), minMs);
+}
+
 /** Times every entry, interleaved; an entry that throws is reported with its error, not dropped. */
 export async function timeInterleaved(entries: Timed[], opts: TimingOptions): Promise<Map<string, Outcome>> {
   const out = new Map<string, Outcome>();
@@ -136,23 +173,8 @@ export async function timeInterleaved(entries: Timed[], opts: TimingOptions): Pr
           e.rounds.push(await timeOnce(e.t.run));
           continue;
         }
-        const until = performance.now() + opts.rewarmMs;
-        while (performance.now() < until) {
-          const r = e.t.run();
-          if (r instanceof Promise) await r;
-        }
-        const stats = await measure(e.t.run, {
-          gc: false,
-          // Samples are taken until minMs have been measured; a call slower than that is one sample.
-          min_cpu_time: opts.minMs * 1e6,
-          min_samples: 1,
-          // mitata turns batching on in its own one-sample warm-up when that call is under
-          // batch_threshold; short calls get a batch sized from the warm-up estimate.
-          warmup_samples: e.batch > 1 ? 1 : 0,
-          batch_threshold: SAMPLE_SECONDS * 1e9,
-          batch_samples: Math.max(4, e.batch),
-        });
-        e.rounds.push(stats.p50 / 1e9);
+        await rewarm(e.t.run, opts.rewarmMs);
+        e.rounds.push(await timeRound(e.t.run, e.batch, opts.minMs));
       } catch (err) {
         out.set(e.t.peer, { ok: false, error: errorText(err) });
       }

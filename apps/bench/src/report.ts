@@ -98,6 +98,17 @@ export function cellValue(suite: SuiteResult, c: CaseResult, seconds: number): n
   return seconds * 1e6;
 }
 
+/**
+ * The peer a column's ratio is taken against: the suite's baseline, except for asgrad's other
+ * kernel build (`asgrad-relaxed`, `asgrad-relaxed-2t`, …), which is compared with asgrad on the
+ * same thread count.
+ */
+export function ratioBase(baseline: string, peer: string): string {
+  const m = /^asgrad-(?:simd128|relaxed)(?:-(\d+)t)?$/.exec(peer);
+  if (!m || !baseline.startsWith('asgrad')) return baseline;
+  return m[1] ? `asgrad-${m[1]}t` : baseline;
+}
+
 /** asgrad speed / peer speed from the medians; > 1 means asgrad is faster. */
 export function ratio(c: CaseResult, baseline: string, peer: string): number | undefined {
   const b = c.cells.find((x) => x.peer === baseline);
@@ -124,16 +135,23 @@ export function headlines(report: Report): Headline[] {
     if (!s.baseline) continue;
     for (const peer of s.peers) {
       if (peer === s.baseline) continue;
-      const rs = s.cases.map((c) => ratio(c, s.baseline!, peer)).filter((r): r is number => r !== undefined);
+      const base = ratioBase(s.baseline, peer);
+      const rs = s.cases.map((c) => ratio(c, base, peer)).filter((r): r is number => r !== undefined);
       if (rs.length === 0) continue;
       const geomean = Math.exp(rs.reduce((a, r) => a + Math.log(r), 0) / rs.length);
+      const inverse = `${fmt(1 / geomean)}× (${fmt(1 / Math.max(...rs))}×–${fmt(1 / Math.min(...rs))}×)`;
       // asgrad against itself on n threads: the useful figure is the inverse, the speedup.
       const threads = /^asgrad-(\d+)t$/.exec(peer)?.[1];
+      const build = /^asgrad-(simd128|relaxed)/.exec(peer)?.[1];
       out.push({
         suite: s.suite,
         caveat: threads
-          ? `asgrad on 1 thread vs ${threads}: the ${threads}-thread speedup is ${fmt(1 / geomean)}× (${fmt(1 / Math.max(...rs))}×–${fmt(1 / Math.min(...rs))}×)`
-          : s.caveat,
+          ? `asgrad on 1 thread vs ${threads}: the ${threads}-thread speedup is ${inverse}`
+          : build && base !== s.baseline
+            ? `${base} vs its ${build} build on the same threads: ${build} speed / ${base} speed is ${inverse}`
+            : build
+              ? `asgrad vs its ${build} build: ${build} speed / asgrad speed is ${inverse}`
+              : s.caveat,
         peer,
         geomean,
         min: Math.min(...rs),
@@ -187,7 +205,7 @@ function table(header: string[], rows: string[][]): string {
 export function renderSuite(s: SuiteResult): string {
   const others = s.baseline ? s.peers.filter((p) => p !== s.baseline) : [];
   const header = ['case', ...s.peers.map((p) => `${p} ${s.unit === 'µs' ? 'µs/call' : s.unit}`)];
-  header.push(...others.map((p) => `${s.baseline}/${p}`));
+  header.push(...others.map((p) => `${ratioBase(s.baseline!, p)}/${p}`));
   const showPeak = s.baseline !== undefined && s.peakGflops !== undefined && s.unit === 'GFLOP/s';
   if (showPeak) header.push(`${s.baseline} % of peak`);
   const rows = s.cases.map((c) => {
@@ -201,7 +219,7 @@ export function renderSuite(s: SuiteResult): string {
         ),
       ),
     ];
-    row.push(...others.map((p) => fmtRatio(ratio(c, s.baseline!, p))));
+    row.push(...others.map((p) => fmtRatio(ratio(c, ratioBase(s.baseline!, p), p))));
     if (showPeak) {
       const b = c.cells.find((x) => x.peer === s.baseline);
       row.push(

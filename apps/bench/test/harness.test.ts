@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batchSize, SAMPLE_SECONDS, summarize, timeInterleaved } from '../src/harness.js';
+import { batchSize, SAMPLE_SECONDS, selfTimedRound, summarize, timeInterleaved } from '../src/harness.js';
 import { relativeError, uniform } from '../src/random.js';
 
 describe('summarize', () => {
@@ -39,6 +39,23 @@ describe('timeInterleaved', () => {
     const fine = out.get('fine');
     expect(fine?.ok && fine.reps).toBe(2);
     expect(calls).toBeGreaterThan(2);
+  });
+});
+
+describe('selfTimedRound', () => {
+  it('gives seconds per call of a round after the re-warm, and times a long call once', async () => {
+    let calls = 0;
+    const spin = (ms: number) => () => {
+      calls++;
+      const until = performance.now() + ms;
+      while (performance.now() < until);
+    };
+    // A call spins 0.2 ms, so no figure per call can be lower; 10 ms of calls are at least 50.
+    expect(await selfTimedRound(spin(0.2), 5, 5)).toBeGreaterThanOrEqual(0.2e-3);
+    expect(calls).toBeGreaterThanOrEqual(50);
+    calls = 0;
+    expect(await selfTimedRound(spin(550), 5, 5)).toBeGreaterThan(0.5);
+    expect(calls).toBe(1);
   });
 });
 

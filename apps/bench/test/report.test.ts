@@ -3,6 +3,7 @@ import {
   headlines,
   type Report,
   ratio,
+  ratioBase,
   renderJson,
   renderMarkdown,
   renderSuite,
@@ -128,6 +129,40 @@ describe('ratios', () => {
     const [h] = headlines({ ...report, suites: [threaded] });
     expect(h.peer).toBe('asgrad-2t');
     expect(h.caveat).toBe('asgrad on 1 thread vs 2: the 2-thread speedup is 0.250× (0.125×–0.500×)');
+  });
+
+  it("compares asgrad's other build with asgrad on the same thread count", () => {
+    expect(ratioBase('asgrad', 'asgrad-relaxed')).toBe('asgrad');
+    expect(ratioBase('asgrad', 'asgrad-relaxed-2t')).toBe('asgrad-2t');
+    expect(ratioBase('asgrad', 'asgrad-simd128-4t')).toBe('asgrad-4t');
+    expect(ratioBase('asgrad', 'asgrad-2t')).toBe('asgrad');
+    expect(ratioBase('asgrad', 'tfjs-wasm')).toBe('asgrad');
+    // asgrad 0.1 s, asgrad-2t 0.05 s, asgrad-relaxed-2t 0.04 s and 0.1 s on two cases.
+    const cell = (peer: string, s: number) => ({
+      peer,
+      status: 'ok' as const,
+      seconds: stat(s, s, s),
+      reps: 5,
+    });
+    const builds: SuiteResult = {
+      ...matmul,
+      peers: ['asgrad', 'asgrad-2t', 'asgrad-relaxed-2t'],
+      cases: [0.04, 0.1].map((relaxed, i) => ({
+        ...matmul.cases[0],
+        name: `case ${i}`,
+        cells: [cell('asgrad', 0.1), cell('asgrad-2t', 0.05), cell('asgrad-relaxed-2t', relaxed)],
+      })),
+    };
+    const h = headlines({ ...report, suites: [builds] }).find((x) => x.peer === 'asgrad-relaxed-2t')!;
+    // asgrad-2t / relaxed-2t: 0.04/0.05 = 0.8 and 0.1/0.05 = 2.
+    expect(h.min).toBeCloseTo(0.8);
+    expect(h.max).toBeCloseTo(2);
+    expect(h.caveat).toBe(
+      'asgrad-2t vs its relaxed build on the same threads: relaxed speed / asgrad-2t speed is 0.791× (0.500×–1.25×)',
+    );
+    const header = renderSuite(builds).split('\n')[2];
+    expect(header).toContain('| asgrad-2t/asgrad-relaxed-2t |');
+    expect(renderSuite(builds).split('\n')[4]).toContain('| 0.800× |');
   });
 });
 

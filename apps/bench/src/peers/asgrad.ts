@@ -34,7 +34,7 @@ function freeAll(ptrs: number[]): void {
   for (const p of ptrs) heap().free(p);
 }
 
-async function prepareMatmul(s: MatmulSpec): Promise<Prepared> {
+export async function prepareMatmul(s: MatmulSpec): Promise<Prepared> {
   const a = upload(s.a);
   const b = upload(s.b);
   const out = heap().alloc(s.m * s.n * 4);
@@ -50,7 +50,7 @@ async function prepareMatmul(s: MatmulSpec): Promise<Prepared> {
 }
 
 /** The conv kernels of @asgrad/kernels (im2col + GEMM) on heap pointers, outputs preallocated. */
-async function prepareConv(s: ConvSpec): Promise<Prepared> {
+export async function prepareConv(s: ConvSpec): Promise<Prepared> {
   const shape: Conv2dShape = {
     n: s.n,
     cIn: s.cIn,

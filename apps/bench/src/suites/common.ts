@@ -115,3 +115,11 @@ export function threadNote(peers: Peer[]): string {
     ? `asgrad runs on 1 thread and ${many.name} on ${many.name.slice(7, -1)} (\`setThreads\` before each round, the same kernels split by output rows or columns); every other peer runs on 1 thread (TF.js wasm has no threaded build in Node, jax-js no workers).`
     : 'asgrad runs on 1 thread (one core, or no shared memory), as every other peer does.';
 }
+
+/** Says what the columns of asgrad's other kernel build are (peers/other-build.ts), if present. */
+export function buildNote(peers: Peer[]): string | undefined {
+  const other = peers.filter((p) => /^asgrad-(simd128|relaxed)/.test(p.name) && !p.loadError);
+  if (other.length === 0) return undefined;
+  const build = other[0].name.startsWith('asgrad-relaxed') ? 'relaxed-SIMD' : 'SIMD128';
+  return `${other.map((p) => p.name).join(' and ')}: the ${build} build of the same kernels, in a Node child process of its own (one process loads one build) that times its own rounds in the same rotation; its ratio column is against asgrad on the same thread count.`;
+}

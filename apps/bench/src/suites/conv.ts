@@ -3,7 +3,7 @@
 import type { ConvPass, ConvSpec, MatmulSpec, Peer } from '../peers/types.js';
 import { SEED, uniform } from '../random.js';
 import { type CaseResult, fmt } from '../report.js';
-import { asgradPeak, type Plan, runCases, threadNote } from './common.js';
+import { asgradPeak, buildNote, type Plan, runCases, threadNote } from './common.js';
 import { MNIST } from './matmul.js';
 import type { Suite } from './types.js';
 
@@ -134,6 +134,7 @@ export const convSuite: Suite = {
         'Stride 1, no padding, no bias. forward: y = conv(x, w); dx: the input gradient from dy; dw: the filter gradient from x and dy (the first layer needs no dx in training; it is timed anyway). GFLOP/s = 2·n·cOut·oh·ow·cIn·k² / time, the same for all three passes.',
         `asgrad: the kernels directly (\`conv2d\`, \`conv2dBackwardInput\`, \`conv2dBackwardWeight\` from @asgrad/kernels: im2col + the GEMM) on heap pointers, outputs preallocated; @asgrad/autograd's \`conv2d\` calls the same three. ${peak.info?.simd ?? 'unknown'} build; % of peak (1 thread) against ${peak.gflops.toFixed(1)} GFLOP/s.`,
         threadNote(peers),
+        ...[buildNote(peers)].filter((n) => n !== undefined),
         'TF.js: its own layouts (NHWC input, HWIO filter; converted before timing). forward `tf.conv2d`; dx `tf.conv2dTranspose` (kernel Conv2DBackpropInput); dw the kernel `tf.grad` runs, Conv2DBackpropFilter, through `tf.engine().runKernel` (tfjs-core exports no op for it). The wasm backend does not register Conv2DBackpropFilter, which is why it cannot train a CNN.',
         'jax-js: NCHW/OIHW as asgrad, each pass under `jit`: forward `lax.conv`; dx `lax.convTranspose(dy, w, …, { transposeKernel: true })`; dw `grad` of Σ conv(x, w)·dy with respect to w (jax-js has no filter-gradient op).',
         'Outputs are compared in PyTorch layouts; ≠ marks a maximum error above 1e-4 of the largest value.',

@@ -4,7 +4,7 @@
 import type { MatmulSpec } from '../peers/types.js';
 import { SEED, uniform } from '../random.js';
 import type { CaseResult } from '../report.js';
-import { asgradPeak, type Plan, runCases, threadNote } from './common.js';
+import { asgradPeak, buildNote, type Plan, runCases, threadNote } from './common.js';
 import type { Suite } from './types.js';
 
 export interface Shape {
@@ -83,6 +83,7 @@ export const matmulSuite: Suite = {
       "A shape's three forms are timed in one rotation (every peer on every form, order rotated each repetition), so figures of different forms of a shape are measured over the same stretch of time and compare as fairly as two peers on one form.",
       `asgrad: \`matmul(args)\` from @asgrad/kernels on heap pointers, output preallocated; ${info?.simd ?? 'unknown'} build. % of peak is against the ${relaxedPeak ? 'relaxed-SIMD FMA' : 'SIMD128 mul+add'} single-thread peak (its best round), ${peakGflops.toFixed(1)} GFLOP/s.`,
       threadNote(peers),
+      ...[buildNote(peers)].filter((n) => n !== undefined),
       'TF.js: `tf.matMul(a, b, transposeA, transposeB)` with prod mode on, result disposed each call. jax-js: `jit` of `np.matmul` with the transposes inside, `await blockUntilReady()` each call.',
       'plain-js: a Float32Array triple loop, run only up to 256³ multiply-adds (the 512³ and 1024³ cases would take minutes).',
     ];

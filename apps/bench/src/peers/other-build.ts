@@ -1,0 +1,154 @@
+// asgrad's other kernel build as peers of the run: `asgrad-relaxed` (and `asgrad-relaxed-<n>t`)
+// when the run's own kernels are SIMD128, `asgrad-simd128` when they are relaxed. The issue's
+// "relaxed never slower than SIMD128" then compares figures timed in one rotation rather than
+// in two runs minutes apart. They run in ./build-child.ts, which times itself.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { packageVersion } from '../machine.js';
+import { Child } from '../train/child.js';
+import type { BuildRequest } from './build-child.js';
+import type { ConvSpec, MatmulSpec, Peer, Prepared } from './types.js';
+
+export type Build = 'simd128' | 'relaxed';
+
+/** Node 20 validates relaxed-SIMD only behind this flag; later versions have it on. */
+const RELAXED_FLAG = '--experimental-wasm-relaxed-simd';
+
+/** Peer name of a build on `threads` threads. */
+export const buildPeerName = (build: Build, threads: number) =>
+  threads === 1 ? `asgrad-${build}` : `asgrad-${build}-${threads}t`;
+
+interface BuildInfo {
+  simd: string;
+  sharedMemory: boolean;
+  wasmBytes: number;
+  notes: string[];
+}
+
+/** Scalars of a spec for the request, and its arrays concatenated for the file. */
+function split(spec: MatmulSpec | ConvSpec): {
+  scalars: Record<string, number | string | boolean>;
+  arrays: [string, number][];
+  data: Float32Array;
+} {
+  const scalars: Record<string, number | string | boolean> = {};
+  const arrays: [string, number][] = [];
+  const parts: Float32Array[] = [];
+  for (const [key, value] of Object.entries(spec)) {
+    if (value instanceof Float32Array) {
+      arrays.push([key, value.length]);
+      parts.push(value);
+    } else scalars[key] = value;
+  }
+  const data = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    data.set(p, at);
+    at += p.length;
+  }
+  return { scalars, arrays, data };
+}
+
+/**
+ * Starts the child for `build` and returns a peer per thread count (1 and, when the run's own
+ * kernels split over threads, `threads`), with matmul and conv2d. `close` ends the child.
+ */
+export async function otherBuildPeers(
+  build: Build,
+  threads: number[],
+  relaxedAccepted: boolean,
+): Promise<{ peers: Peer[]; close: () => void }> {
+  const script = fileURLToPath(new URL('./build-child.js', import.meta.url));
+  const flags = build === 'relaxed' && !relaxedAccepted ? [RELAXED_FLAG] : [];
+  const child = new Child(
+    spawn(process.execPath, [...process.execArgv, ...flags, script], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, ASGRAD_SIMD: build },
+    }),
+  );
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'asgrad-bench-build-'));
+  const close = () => {
+    child.finish().catch(() => {});
+    rmSync(dir, { recursive: true, force: true });
+  };
+  let info: BuildInfo;
+  try {
+    info = await child.request<BuildInfo>({ cmd: 'info' } satisfies BuildRequest);
+    if (info.simd !== build) throw new Error(`the child loaded the ${info.simd} build, not ${build}`);
+  } catch (e) {
+    close();
+    throw e;
+  }
+  let ids = 0;
+  const prepare = async (
+    op: 'matmul' | 'conv2d',
+    t: number,
+    spec: MatmulSpec | ConvSpec,
+  ): Promise<Prepared> => {
+    const id = ids++;
+    const file = path.join(dir, `in-${id}.bin`);
+    const out = path.join(dir, `out-${id}.bin`);
+    const { scalars, arrays, data } = split(spec);
+    writeFileSync(file, data);
+    try {
+      await child.request({
+        cmd: 'prepare',
+        id,
+        op,
+        threads: t,
+        spec: scalars,
+        arrays,
+        file,
+        out,
+      } satisfies BuildRequest);
+    } finally {
+      rmSync(file, { force: true });
+    }
+    const result = new Float32Array(new Uint8Array(readFileSync(out)).buffer);
+    rmSync(out, { force: true });
+    return {
+      run: () => {
+        throw new Error(`${buildPeerName(build, t)}: timed in its own process (measureRound)`);
+      },
+      measureRound: async (minMs, rewarmMs) =>
+        (
+          await child.request<{ seconds: number }>({
+            cmd: 'round',
+            id,
+            threads: t,
+            minMs,
+            rewarmMs,
+          } satisfies BuildRequest)
+        ).seconds,
+      output: () => result,
+      dispose: () => {
+        child.request({ cmd: 'drop', id } satisfies BuildRequest).catch(() => {});
+      },
+    };
+  };
+  const peers = threads.map((t): Peer => {
+    const name = buildPeerName(build, t);
+    return {
+      name,
+      library: {
+        peer: name,
+        name: '@asgrad/kernels',
+        version: packageVersion('@asgrad/kernels'),
+        build: [
+          info.simd,
+          `${t} thread${t === 1 ? '' : 's'}`,
+          info.sharedMemory ? 'shared memory' : 'private memory',
+          `${info.wasmBytes} B wasm`,
+          'in a child process of its own (ASGRAD_SIMD)',
+          ...info.notes,
+        ].join(', '),
+      },
+      matmul: (spec) => prepare('matmul', t, spec),
+      conv2d: (spec) => prepare('conv2d', t, spec),
+    };
+  });
+  return { peers, close };
+}

@@ -1,0 +1,54 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Peer } from '../src/peers/types.js';
+
+// The built module (turbo builds before testing): its child is dist/peers/build-child.js.
+const { otherBuildPeers } = await import('../dist/peers/other-build.js');
+const { relaxedSupported } = await import('../dist/peak-probe.js');
+
+/** op(A)·op(B) in float64, as the reference the child's output must match. */
+function product(m: number, n: number, k: number, a: Float32Array, b: Float32Array, transB: boolean) {
+  const out = new Float32Array(m * n);
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) s += a[i * k + p] * b[transB ? j * k + p : p * n + j];
+      out[i * n + j] = s;
+    }
+  return out;
+}
+
+describe('otherBuildPeers', () => {
+  const closers: (() => void)[] = [];
+  afterAll(() => {
+    for (const c of closers) c();
+  });
+
+  // SIMD128 loads on every runtime; the relaxed build on Node 20 with the flag the peer adds
+  // when this runtime rejects relaxed-SIMD, and on later Node versions without it.
+  for (const build of ['simd128', 'relaxed'] as const) {
+    it(`runs a matmul in the ${build} build in a child, on 1 and 2 threads, and times it there`, async () => {
+      const { peers, close } = await otherBuildPeers(build, [1, 2], relaxedSupported());
+      closers.push(close);
+      expect(peers.map((p: Peer) => p.name)).toEqual([`asgrad-${build}`, `asgrad-${build}-2t`]);
+      expect(peers[0].library.build).toMatch(new RegExp(`^${build}, 1 thread,`));
+      const [m, n, k] = [37, 29, 300];
+      const a = Float32Array.from({ length: m * k }, (_, i) => Math.sin(i));
+      const b = Float32Array.from({ length: k * n }, (_, i) => Math.cos(i));
+      const want = product(m, n, k, a, b, true);
+      for (const peer of peers) {
+        const prep = await peer.matmul!({ m, n, k, transA: false, transB: true, a, b });
+        const got = await prep.output();
+        expect(got).toHaveLength(m * n);
+        for (let i = 0; i < got.length; i++) expect(got[i]).toBeCloseTo(want[i], 3);
+        expect(await prep.measureRound!(2, 1)).toBeGreaterThan(0);
+        expect(() => prep.run()).toThrow('timed in its own process');
+        prep.dispose();
+      }
+    });
+  }
+
+  it("fails with the kernels' reason when the child cannot load the build", async () => {
+    // An unknown build name reaches the kernels' loader as ASGRAD_SIMD, which rejects it.
+    await expect(otherBuildPeers('avx' as never, [1], false)).rejects.toThrow(/ASGRAD_SIMD must be/);
+  });
+});
