@@ -17,7 +17,7 @@ async function loadPeers(
     const { availableParallelism } = await import('node:os');
     const own = await (await import('./peers/asgrad.js')).asgradPeers(availableParallelism());
     peers.push(...own);
-    peers.push(...(await otherBuild(own, relaxedSimd, onClose)));
+    peers.push(...(await otherBuildOf(own, onClose)));
   } catch (e) {
     peers.push(failedPeer('asgrad', '@asgrad/kernels', errorText(e)));
   }
@@ -37,17 +37,14 @@ async function loadPeers(
 }
 
 /** The kernels' other build on the same thread counts as `own` (peers/other-build.ts). */
-async function otherBuild(
-  own: Peer[],
-  relaxedSimd: boolean,
-  onClose: (close: () => void) => void,
-): Promise<Peer[]> {
+async function otherBuildOf(own: Peer[], onClose: (close: () => void) => void): Promise<Peer[]> {
   const { kernelInfo } = await import('@asgrad/kernels');
-  const { buildPeerName, otherBuildPeers } = await import('./peers/other-build.js');
+  const { buildPeerName } = await import('./builds.js');
+  const { otherBuildPeers } = await import('./peers/other-build.js');
   const build = kernelInfo().simd === 'relaxed' ? 'simd128' : 'relaxed';
   const threads = own.map((p) => Number(/^asgrad-(\d+)t$/.exec(p.name)?.[1] ?? 1));
   try {
-    const { peers, close } = await otherBuildPeers(build, threads, relaxedSimd);
+    const { peers, close } = await otherBuildPeers(build, threads);
     onClose(close);
     return peers;
   } catch (e) {

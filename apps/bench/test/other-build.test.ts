@@ -3,7 +3,6 @@ import type { Peer } from '../src/peers/types.js';
 
 // The built module (turbo builds before testing): its child is dist/peers/build-child.js.
 const { otherBuildPeers } = await import('../dist/peers/other-build.js');
-const { relaxedSupported } = await import('../dist/peak-probe.js');
 
 /** op(A)·op(B) in float64, as the reference the child's output must match. */
 function product(m: number, n: number, k: number, a: Float32Array, b: Float32Array, transB: boolean) {
@@ -27,7 +26,7 @@ describe('otherBuildPeers', () => {
   // when this runtime rejects relaxed-SIMD, and on later Node versions without it.
   for (const build of ['simd128', 'relaxed'] as const) {
     it(`runs a matmul in the ${build} build in a child, on 1 and 2 threads, and times it there`, async () => {
-      const { peers, close } = await otherBuildPeers(build, [1, 2], relaxedSupported());
+      const { peers, close } = await otherBuildPeers(build, [1, 2]);
       closers.push(close);
       expect(peers.map((p: Peer) => p.name)).toEqual([`asgrad-${build}`, `asgrad-${build}-2t`]);
       expect(peers[0].library.build).toMatch(new RegExp(`^${build}, 1 thread,`));
@@ -49,6 +48,21 @@ describe('otherBuildPeers', () => {
 
   it("fails with the kernels' reason when the child cannot load the build", async () => {
     // An unknown build name reaches the kernels' loader as ASGRAD_SIMD, which rejects it.
-    await expect(otherBuildPeers('avx' as never, [1], false)).rejects.toThrow(/ASGRAD_SIMD must be/);
+    await expect(otherBuildPeers('avx' as never, [1])).rejects.toThrow(/ASGRAD_SIMD must be/);
+  });
+});
+
+describe('the train suite', () => {
+  it("adds asgrad's other build on 1 and n threads, in children that load it", async () => {
+    const { trainPeers } = await import('../src/suites/train.js');
+    const { buildChildOptions, otherBuild, RELAXED_FLAG } = await import('../src/builds.js');
+    const build = otherBuild();
+    const names = trainPeers(false, 2).map((p) => p.name);
+    expect(names.slice(0, 4)).toEqual(['asgrad', 'asgrad-2t', `asgrad-${build}`, `asgrad-${build}-2t`]);
+    const { flags, env } = buildChildOptions(build);
+    expect(env.ASGRAD_SIMD).toBe(build);
+    // The flag only where this Node rejects relaxed-SIMD without it (then the other build is relaxed).
+    expect(flags).toEqual(build === 'relaxed' ? [RELAXED_FLAG] : []);
+    expect(buildChildOptions('simd128').flags).toEqual([]);
   });
 });

@@ -7,19 +7,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type Build, buildChildOptions, buildPeerName } from '../builds.js';
 import { packageVersion } from '../machine.js';
 import { Child } from '../train/child.js';
 import type { BuildRequest } from './build-child.js';
 import type { ConvSpec, MatmulSpec, Peer, Prepared } from './types.js';
-
-export type Build = 'simd128' | 'relaxed';
-
-/** Node 20 validates relaxed-SIMD only behind this flag; later versions have it on. */
-const RELAXED_FLAG = '--experimental-wasm-relaxed-simd';
-
-/** Peer name of a build on `threads` threads. */
-export const buildPeerName = (build: Build, threads: number) =>
-  threads === 1 ? `asgrad-${build}` : `asgrad-${build}-${threads}t`;
 
 interface BuildInfo {
   simd: string;
@@ -59,14 +51,13 @@ function split(spec: MatmulSpec | ConvSpec): {
 export async function otherBuildPeers(
   build: Build,
   threads: number[],
-  relaxedAccepted: boolean,
 ): Promise<{ peers: Peer[]; close: () => void }> {
   const script = fileURLToPath(new URL('./build-child.js', import.meta.url));
-  const flags = build === 'relaxed' && !relaxedAccepted ? [RELAXED_FLAG] : [];
+  const { flags, env } = buildChildOptions(build);
   const child = new Child(
     spawn(process.execPath, [...process.execArgv, ...flags, script], {
       stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, ASGRAD_SIMD: build },
+      env,
     }),
   );
   const dir = mkdtempSync(path.join(os.tmpdir(), 'asgrad-bench-build-'));

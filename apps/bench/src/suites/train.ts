@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadMnist } from '@asgrad/data';
+import { type Build, buildPeerName, otherBuild } from '../builds.js';
 import type { ExtraTable } from '../report.js';
 import { findSetThreads } from '../train/asgrad.js';
 import { spawnNodeChild } from '../train/child.js';
@@ -75,14 +76,19 @@ export function trainPlans(quick: boolean): TrainPlan[] {
   ];
 }
 
-/** asgrad on n threads where @asgrad/kernels has `setThreads`; otherwise a skipped column that says so. */
-export function asgradPeers(threads: number): TrainPeer[] {
-  const one: TrainPeer = { name: 'asgrad', library: 'asgrad', threads: 1, spawn: spawnNodeChild };
+/**
+ * asgrad on n threads where @asgrad/kernels has `setThreads`; otherwise a skipped column that
+ * says so. With `build`, the same peers with that kernel build (`asgrad-relaxed`, …).
+ */
+export function asgradPeers(threads: number, build?: Build): TrainPeer[] {
+  const spawn = () => spawnNodeChild(build);
+  const name = (t: number) => (build ? buildPeerName(build, t) : t === 1 ? 'asgrad' : `asgrad-${t}t`);
+  const one: TrainPeer = { name: name(1), library: 'asgrad', threads: 1, spawn };
   const many: TrainPeer = {
-    name: `asgrad-${threads}t`,
+    name: name(threads),
     library: 'asgrad',
     threads,
-    spawn: spawnNodeChild,
+    spawn,
     skip: () =>
       findSetThreads()
         ? undefined
@@ -102,6 +108,8 @@ export function trainPeers(quick: boolean, threads: number): TrainPeer[] {
       : undefined;
   return [
     ...asgradPeers(threads),
+    // The kernel build this process does not load, compared with asgrad on the same threads.
+    ...asgradPeers(threads, otherBuild()),
     { name: 'tfjs-wasm', library: 'tfjs-wasm', threads: 1, spawn: spawnNodeChild },
     { name: 'tfjs-cpu', library: 'tfjs-cpu', threads: 1, spawn: spawnNodeChild, skip: cpuSkip },
     { name: 'jax-js', library: 'jax-js', threads: 1, spawn: spawnNodeChild, skip: jaxSkip },
@@ -157,7 +165,7 @@ export const trainSuite: Suite = {
       notes: [
         "Every peer trains the same model from the same initial weights (Glorot-uniform, zero biases, drawn once from the seed and converted to each library's layout) on the same MNIST training images (`loadMnist()` from @asgrad/data, pixels in [0, 1], in order, no shuffling; the suite loads them once and hands the children the images they use through a temporary file), with Adam (lr 1e-3, β 0.9/0.999, ε 1e-8) and softmax cross-entropy. CNN: conv 3×3 32 → ReLU → maxpool 2 → conv 3×3 64 → ReLU → maxpool 2 → flatten → dropout 0.5 → dense 10.",
         `Each peer runs in its own child process (set-up, then warm-up steps and, in a full run, untimed steps until the warm-up has lasted ${trainPlans(false)[0].settleSeconds} s, then timed rounds interleaved across the processes, order rotated each round, each after untimed steps of up to ${trainPlans(false)[0].rewarmSeconds} s (none where one step takes longer), since a process left idle while the others ran needs a moment to come back up to speed). A figure is batch / (median seconds per step over the rounds); a round has as many steps as fit in a few seconds at the warm-up speed, so slow peers run fewer steps and rounds: the table below says how many. Peak RSS is the child's high-water mark (VmHWM in /proc/self/status on Linux): Node itself, the library and the same training images in every child.`,
-        'asgrad: an @asgrad/nn `Sequential` of the same layers, `crossEntropy` on its logits, `Adam` from @asgrad/optim, each step (`zeroGrad`, forward, `backward`, `step`, `loss.item()`) inside `scope`; one child per thread count.',
+        `asgrad: an @asgrad/nn \`Sequential\` of the same layers, \`crossEntropy\` on its logits, \`Adam\` from @asgrad/optim, each step (\`zeroGrad\`, forward, \`backward\`, \`step\`, \`loss.item()\`) inside \`scope\`; one child per thread count, and the same again with the kernel build the others do not load (${buildPeerName(otherBuild(), 1)}…: ASGRAD_SIMD in the child's environment), whose ratio columns are against asgrad on the same thread count.`,
         "TF.js: a tfjs-layers `sequential` model (softmax output, `sparseCategoricalCrossentropy`), `model.fit(x, y, { batchSize, epochs: 1, shuffle: false })` over the round's images, `tf.train.adam(1e-3, 0.9, 0.999, 1e-8)`. The wasm backend registers no Conv2DBackpropFilter kernel, so it cannot train the CNN (its cell shows the error).",
         'jax-js: one `jit`-compiled step doing `valueAndGrad` of the loss and the Adam update (parameters and moments in and out), dropout from `random.bernoulli` with a key per step; `lax.conv`, max-pooling by `lax.reduceWindow`. The loss is read after every step (as every other peer does).',
         "The warm-up loss (mean over the warm-up steps, the same steps from the same weights for all) is compared with asgrad's for the MLP; ≠ marks a relative difference above 0.5%. The CNN's dropout masks differ between libraries, so its losses only agree roughly.",

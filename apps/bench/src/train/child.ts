@@ -3,6 +3,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { type Build, buildChildOptions } from '../builds.js';
 import { parseReply, type Reply, type Request } from './spec.js';
 
 export class Child {
@@ -64,12 +65,17 @@ export class Child {
   }
 }
 
-/** A Node training child (./worker.js), with the parent's Node flags (e.g. relaxed SIMD). */
-export function spawnNodeChild(): Child {
+/**
+ * A Node training child (./worker.js), with the parent's Node flags (e.g. relaxed SIMD); with
+ * `build`, asgrad in it loads that kernel build (builds.ts).
+ */
+export function spawnNodeChild(build?: Build): Child {
   const worker = fileURLToPath(new URL('./worker.js', import.meta.url));
+  const { flags, env } = build ? buildChildOptions(build) : { flags: [], env: process.env };
   return new Child(
-    spawn(process.execPath, [...process.execArgv, '--expose-gc', worker], {
+    spawn(process.execPath, [...process.execArgv, ...flags, '--expose-gc', worker], {
       stdio: ['pipe', 'pipe', 'pipe'],
+      env,
     }),
   );
 }

@@ -1,0 +1,26 @@
+// asgrad's two kernel builds side by side: how a child process is made to load a given one.
+// One process loads one build, so the build the run's own process did not load runs in a child.
+import { relaxedSupported } from './peak-probe.js';
+
+export type Build = 'simd128' | 'relaxed';
+
+/** Node 20 validates relaxed-SIMD only behind this flag; later versions have it on. */
+export const RELAXED_FLAG = '--experimental-wasm-relaxed-simd';
+
+/** The build a run's own process does not load: relaxed where it rejects relaxed-SIMD. */
+export function otherBuild(): Build {
+  return relaxedSupported() ? 'simd128' : 'relaxed';
+}
+
+/** Peer name of a build on `threads` threads: asgrad-relaxed, asgrad-relaxed-2t, … */
+export const buildPeerName = (build: Build, threads: number) =>
+  threads === 1 ? `asgrad-${build}` : `asgrad-${build}-${threads}t`;
+
+/**
+ * Node flags (after the parent's own) and environment for a child that loads `build` of
+ * @asgrad/kernels: ASGRAD_SIMD, and the relaxed-SIMD flag where this Node needs it.
+ */
+export function buildChildOptions(build: Build): { flags: string[]; env: NodeJS.ProcessEnv } {
+  const flags = build === 'relaxed' && !relaxedSupported() ? [RELAXED_FLAG] : [];
+  return { flags, env: { ...process.env, ASGRAD_SIMD: build } };
+}
