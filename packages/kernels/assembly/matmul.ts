@@ -24,7 +24,7 @@
 // the SIMD peak. Nested in gemm's five loops it is unrolled 4-5 times, and the A offsets are
 // computed once outside it: matmul went from 41-42 to 49-50 GFLOP/s on one Zen 5 thread.
 
-import { madd, MR, NR, roundUp, storeTransposed } from './tile';
+import { madd, maddIf, MR, NR, roundUp, storeTransposed } from './tile';
 
 export const MM_TRANS_A: i32 = 1;
 export const MM_TRANS_B: i32 = 2;
@@ -36,10 +36,31 @@ export const MM_BIAS: i32 = 8;
 // EPYC: any delay costs throughput, and that tile ran 0-10% slower than the SIMD128 build's
 // mul + add. 3 x 12 fits the 15 registers with no product register (9 + 3 + 3). The SIMD128
 // build keeps 4 x 8, which has no such chain (the add's latency is shorter), so GMR / GNR are
-// MR / NR there and every branch on FMA_TILE folds away.
+// MR / NR there and every branch on FMA_TILE folds away. The relaxed build runs a product in
+// 3 x 12 tiles only where they fit it (wideTiles); elsewhere it runs the SIMD128 build's 4 x 8
+// tiles, with mul + add, so that it is never slower than that build.
 const FMA_TILE: bool = ASC_FEATURE_RELAXED_SIMD;
 const GMR: i32 = FMA_TILE ? 3 : MR; // rows of the GEMM's register tile
 const GNR: i32 = FMA_TILE ? 12 : NR; // and its columns (three f32x4)
+
+/**
+ * Relaxed build: whether an unswapped m x n product runs in 3 x 12 FMA tiles. They pad rows
+ * to 3 and columns to 12 (8-column tiles end a row of tiles whose width is 8 or 4 past a
+ * multiple of 12); the 4 x 8 tiles pad rows to 2 (kernel2x16) or 4 and columns to 8. Where the
+ * 3 x 12 tiles waste more, the ~2% they gain on whole tiles is lost: 64³ ran at 0.98-0.99x the
+ * SIMD128 build in them (64 rows pad to 66).
+ */
+function wideTiles(m: i32, n: i32): bool {
+  const c = n % GNR;
+  const wideCols = c == 0 || c == 8 || (c == 4 && n >= 16) ? 1.0 : <f64>n / <f64>roundUp(n, GNR);
+  const wide = (<f64>m / <f64>roundUp(m, GMR)) * wideCols;
+  const narrow = (<f64>m / <f64>roundUp(m, m % MR == 3 ? MR : 2)) * (<f64>n / <f64>roundUp(n, NR));
+  return wide * 1.02 >= narrow;
+}
+
+// The relaxed build's choice for the product the current call computes (range sets it; a
+// global rather than an argument so that the SIMD128 build, which never reads it, is unchanged).
+let wideProduct: bool = true;
 
 const KC = 128; // depth of a packed block: a B micro-panel (KC·NR·4 = 4 KiB) stays in L1
 // Rows of A packed at once (MC·KC·4 = 64 KiB, stays in L2), a whole number of tiles.
@@ -191,7 +212,8 @@ function packPanels(
  * The register tile: T[4 x 8] = Ap·Bp over depth kc, then written to C at c (row stride
  * ldc floats) plus C when loadC, plus bias when bias != 0. With swap, tile row r is C
  * column r (the operands were exchanged), so the tile is stored transposed and bias[0..4]
- * is indexed by tile row; otherwise bias[0..8] is indexed by tile column.
+ * is indexed by tile row; otherwise bias[0..8] is indexed by tile column. Multiply then add
+ * in both builds (see FMA_TILE).
  */
 @inline function kernel4x8(
   kc: i32, a: usize, b: usize, bs: usize, c: usize, ldc: i32, loadC: bool, bias: usize, swap: bool,
@@ -209,17 +231,17 @@ function packPanels(
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
     const a0 = v128.load32_splat(a);
-    c00 = madd(a0, b0, c00);
-    c01 = madd(a0, b1, c01);
+    c00 = maddIf(false, a0, b0, c00);
+    c01 = maddIf(false, a0, b1, c01);
     const a1 = v128.load32_splat(a, 4);
-    c10 = madd(a1, b0, c10);
-    c11 = madd(a1, b1, c11);
+    c10 = maddIf(false, a1, b0, c10);
+    c11 = maddIf(false, a1, b1, c11);
     const a2 = v128.load32_splat(a, 8);
-    c20 = madd(a2, b0, c20);
-    c21 = madd(a2, b1, c21);
+    c20 = maddIf(false, a2, b0, c20);
+    c21 = maddIf(false, a2, b1, c21);
     const a3 = v128.load32_splat(a, 12);
-    c30 = madd(a3, b0, c30);
-    c31 = madd(a3, b1, c31);
+    c30 = maddIf(false, a3, b0, c30);
+    c31 = maddIf(false, a3, b1, c31);
     a += MR * 4;
     b += bs;
   }
@@ -278,15 +300,15 @@ function packPanels(
     const b2v = v128.load(b2);
     const b3 = v128.load(b2, 16);
     const a0 = v128.load32_splat(a);
-    c00 = madd(a0, b0, c00);
-    c01 = madd(a0, b1, c01);
-    c02 = madd(a0, b2v, c02);
-    c03 = madd(a0, b3, c03);
+    c00 = maddIf(false, a0, b0, c00);
+    c01 = maddIf(false, a0, b1, c01);
+    c02 = maddIf(false, a0, b2v, c02);
+    c03 = maddIf(false, a0, b3, c03);
     const a1 = v128.load32_splat(a, 4);
-    c10 = madd(a1, b0, c10);
-    c11 = madd(a1, b1, c11);
-    c12 = madd(a1, b2v, c12);
-    c13 = madd(a1, b3, c13);
+    c10 = maddIf(false, a1, b0, c10);
+    c11 = maddIf(false, a1, b1, c11);
+    c12 = maddIf(false, a1, b2v, c12);
+    c13 = maddIf(false, a1, b3, c13);
     a += MR * 4;
     b += bs;
     b2 += bs2;
@@ -499,9 +521,10 @@ function gemm(
   const kcb = depthBlock(k);
   // The relaxed build's 3 x 12 tile stores whole tiles in place only unswapped: a swapped one
   // would store 12 rows of 3 floats. Swapped products (a narrow output such as 10 classes) run
-  // in the 4 x 8 tiles, with FMA, which store transposed in place and do a last two rows in
-  // kernel2x16: [128x128]·[128x10] ran at 0.56-0.81x the SIMD128 build in 3 x 12 tiles.
-  const wide = FMA_TILE && !swap;
+  // in the 4 x 8 tiles, which store transposed in place and do a last two rows in kernel2x16:
+  // [128x128]·[128x10] ran at 0.56-0.81x the SIMD128 build in 3 x 12 tiles. So do products the
+  // 3 x 12 tiles do not fit (wideTiles).
+  const wide = FMA_TILE && !swap && wideProduct;
   const gmr = wide ? GMR : MR;
   const gnr = wide ? GNR : NR;
   const aScratch = pack + (<usize>packedBFloats(s1 - s0, k) << 2);
@@ -534,7 +557,7 @@ function gemm(
         const mc = min(MC, r1 - ic);
         // L already packed for every depth block (packLeft, rows [0, r1)): read in place.
         let ap = aScratch;
-        if (lp != 0) ap = lp + ((<usize>pc * <usize>roundUp(r1, GMR) + <usize>ic * <usize>kc) << 2);
+        if (lp != 0) ap = lp + ((<usize>pc * <usize>roundUp(r1, gmr) + <usize>ic * <usize>kc) << 2);
         else if (gmr == GMR) packA(l, lrs, lps, ic, mc, pc, kc, ap);
         else packPanels(l, lrs, lps, ic, mc, pc, kc, gmr, ap);
         // A last panel of one or two rows goes to kernel2x16 below (4 x 8 tiles only).
@@ -647,6 +670,7 @@ function range(
   const aps = ta ? m : 1;
   const brs = tb ? k : 1;
   const bps = tb ? 1 : n;
+  if (FMA_TILE) wideProduct = wideTiles(m, n);
   if (swapOperands(m, n)) {
     gemm(b, brs, bps, a, ars, aps, k, c, n, biasPtr, acc, true, pack, colStart, colEnd, rowStart, rowEnd, 0);
   } else {
@@ -666,6 +690,7 @@ function range(
 
 /** Bytes of op(A) packed for every depth block. */
 @inline function leftBytes(m: i32, k: i32): i32 {
+  if (FMA_TILE) return max(roundUp(m, GMR), roundUp(m, MR)) * k * 4;
   return roundUp(m, GMR) * k * 4;
 }
 
@@ -688,10 +713,14 @@ export function matmul_f32_swaps(m: i32, n: i32): bool {
 function packLeft(a: usize, m: i32, k: i32, flags: i32, dst: usize): void {
   const ta = (flags & MM_TRANS_A) != 0;
   const kcb = depthBlock(k);
-  const lRows = roundUp(m, GMR);
+  // The panels gemm reads: 3 rows wide where this product runs in 3 x 12 tiles (wideProduct).
+  const w = FMA_TILE && !wideProduct ? MR : GMR;
+  const lRows = roundUp(m, w);
   for (let pc = 0; pc < k; pc += kcb) {
     const kc = min(kcb, k - pc);
-    packA(a, ta ? 1 : k, ta ? m : 1, 0, m, pc, kc, dst + (<usize>pc * <usize>lRows << 2));
+    const d = dst + (<usize>pc * <usize>lRows << 2);
+    if (w == GMR) packA(a, ta ? 1 : k, ta ? m : 1, 0, m, pc, kc, d);
+    else packPanels(a, ta ? 1 : k, ta ? m : 1, 0, m, pc, kc, w, d);
   }
 }
 
@@ -707,6 +736,7 @@ export function matmul_f32_range_cols(
   colStart: i32, colEnd: i32,
 ): void {
   const left = pack + SHARE_HEADER;
+  if (FMA_TILE) wideProduct = wideTiles(m, n);
   if (load<i32>(pack) == 0) {
     packLeft(a, m, k, flags, left);
     store<i32>(pack, 1);

@@ -323,6 +323,32 @@ describe('matmul_f32 against a float64 reference', () => {
     }
   });
 
+  it("the relaxed build's 4x8 products (swapped, or rows that 3x12 tiles pad) have SIMD128's bits", () => {
+    // Where the 3 x 12 FMA tile does not fit a product, the relaxed build runs the SIMD128
+    // build's 4 x 8 tiles with a multiply and an add, so that it is never slower than it.
+    const [simd, relaxed] = [builds[1], builds[2]];
+    for (const [m, n, k] of [
+      [128, 10, 128],
+      [64, 64, 64],
+      [300, 7, 50],
+    ]) {
+      for (const [transA, transB] of forms) {
+        const c = { ...dense(m, n, k, transA, transB), bias: true, accumulate: true };
+        const rnd = lcg(m * n + k);
+        const data = [m * k, k * n, n, m * n].map((len) => random(len, rnd));
+        const [want, got] = [simd, relaxed].map((build) => {
+          const h = build.heap;
+          const [pa, pb, pbias, pout] = data.map((d) => put(h, d));
+          build.run({ ...c, a: pa, b: pb, bias: pbias, out: pout });
+          const out = bits(pout, m * n, h);
+          for (const p of [pa, pb, pbias, pout]) h.free(p);
+          return out;
+        });
+        expectSameBits(got, want, `relaxed against SIMD128 ${JSON.stringify(c)}`);
+      }
+    }
+  });
+
   it('column chunks that pack op(A) once per share (matmul_f32_range_cols) give the same bits', () => {
     // Two shares, as two threads hold them: share 0 runs chunks 0 and 2 (packing op(A) only for
     // the first), share 1 runs chunk 1. Cut every 16 columns, which splits relaxed 12-wide tiles.
@@ -333,6 +359,9 @@ describe('matmul_f32 against a float64 reference', () => {
         [128, 128, 300],
         [67, 80, 301],
         [5, 48, 2],
+        // The relaxed build runs this one in 4 x 8 tiles (64 rows would pad to 66 in 3 x 12),
+        // so op(A) is packed 4 rows to a panel there.
+        [64, 80, 301],
       ]) {
         for (const [transA, transB] of forms) {
           const c = { ...dense(m, n, k, transA, transB), bias: true, accumulate: true };
