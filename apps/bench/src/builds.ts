@@ -7,8 +7,10 @@ export type Build = 'simd128' | 'relaxed';
 /** Node 20 validates relaxed-SIMD only behind this flag; later versions have it on. */
 export const RELAXED_FLAG = '--experimental-wasm-relaxed-simd';
 
-/** The build a run's own process does not load: relaxed where it rejects relaxed-SIMD. */
+/** The build a run's own process does not load: relaxed where it rejects relaxed-SIMD (or ASGRAD_SIMD forces SIMD128). */
 export function otherBuild(): Build {
+  const forced = process.env.ASGRAD_SIMD;
+  if (forced === 'simd128' || forced === 'relaxed') return forced === 'simd128' ? 'relaxed' : 'simd128';
   return relaxedSupported() ? 'simd128' : 'relaxed';
 }
 

@@ -50,9 +50,10 @@ describe('selfTimedRound', () => {
       const until = performance.now() + ms;
       while (performance.now() < until);
     };
-    // A call spins 0.2 ms, so no figure per call can be lower; 10 ms of calls are at least 50.
+    // A call spins 0.2 ms, so no figure per call can be lower; calls: one to size the batch,
+    // the re-warm's and the round's.
     expect(await selfTimedRound(spin(0.2), 5, 5)).toBeGreaterThanOrEqual(0.2e-3);
-    expect(calls).toBeGreaterThanOrEqual(50);
+    expect(calls).toBeGreaterThanOrEqual(3);
     calls = 0;
     expect(await selfTimedRound(spin(550), 5, 5)).toBeGreaterThan(0.5);
     expect(calls).toBe(1);

@@ -66,3 +66,22 @@ describe('the train suite', () => {
     expect(buildChildOptions('simd128').flags).toEqual([]);
   });
 });
+
+describe('otherBuild', () => {
+  it('is the build ASGRAD_SIMD does not force, or the one this runtime would not load', async () => {
+    const { otherBuild } = await import('../src/builds.js');
+    const { relaxedSupported } = await import('../src/peak-probe.js');
+    const saved = process.env.ASGRAD_SIMD;
+    try {
+      process.env.ASGRAD_SIMD = 'simd128';
+      expect(otherBuild()).toBe('relaxed');
+      process.env.ASGRAD_SIMD = 'relaxed';
+      expect(otherBuild()).toBe('simd128');
+      delete process.env.ASGRAD_SIMD;
+      expect(otherBuild()).toBe(relaxedSupported() ? 'simd128' : 'relaxed');
+    } finally {
+      if (saved === undefined) delete process.env.ASGRAD_SIMD;
+      else process.env.ASGRAD_SIMD = saved;
+    }
+  });
+});
