@@ -209,6 +209,28 @@ function packPanels(
 }
 
 /**
+ * Stores columns 0-7 of a tile's first `rows` rows (3 or 4, a constant; row r is xr, yr) at c,
+ * ld bytes apart, with bias[0..8] by column when bias != 0 and C added when loadC.
+ */
+@inline function storeRows8(
+  c: usize, ld: usize, bias: usize, loadC: bool, rows: i32,
+  x0: v128, y0: v128, x1: v128, y1: v128, x2: v128, y2: v128, x3: v128, y3: v128,
+): void {
+  const hasBias = bias != 0;
+  const v0 = hasBias ? v128.load(bias) : x0;
+  const v1 = hasBias ? v128.load(bias, 16) : x0;
+  finish(c, x0, v0, hasBias, loadC);
+  finish(c + 16, y0, v1, hasBias, loadC);
+  finish(c + ld, x1, v0, hasBias, loadC);
+  finish(c + ld + 16, y1, v1, hasBias, loadC);
+  finish(c + 2 * ld, x2, v0, hasBias, loadC);
+  finish(c + 2 * ld + 16, y2, v1, hasBias, loadC);
+  if (rows < 4) return;
+  finish(c + 3 * ld, x3, v0, hasBias, loadC);
+  finish(c + 3 * ld + 16, y3, v1, hasBias, loadC);
+}
+
+/**
  * The register tile: T[4 x 8] = Ap·Bp over depth kc, then written to C at c (row stride
  * ldc floats) plus C when loadC, plus bias when bias != 0. With swap, tile row r is C
  * column r (the operands were exchanged), so the tile is stored transposed and bias[0..4]
@@ -366,14 +388,7 @@ function packPanels(
   }
   const hasBias = bias != 0;
   const ld = <usize>ldc << 2;
-  const v0 = hasBias ? v128.load(bias) : c00;
-  const v1 = hasBias ? v128.load(bias, 16) : c00;
-  finish(c, c00, v0, hasBias, loadC);
-  finish(c + 16, c01, v1, hasBias, loadC);
-  finish(c + ld, c10, v0, hasBias, loadC);
-  finish(c + ld + 16, c11, v1, hasBias, loadC);
-  finish(c + 2 * ld, c20, v0, hasBias, loadC);
-  finish(c + 2 * ld + 16, c21, v1, hasBias, loadC);
+  storeRows8(c, ld, bias, loadC, 3, c00, c01, c10, c11, c20, c21, c00, c01);
   if (narrow) return;
   const v2 = hasBias ? v128.load(bias, 32) : c00;
   finish(c + 32, c02, v2, hasBias, loadC);
@@ -418,18 +433,7 @@ function packPanels(
     c31 = madd(x3, b1, c31);
     b += bs;
   }
-  const hasBias = bias != 0;
-  const ld = <usize>ldc << 2;
-  const v0 = hasBias ? v128.load(bias) : c00;
-  const v1 = hasBias ? v128.load(bias, 16) : c00;
-  finish(c, c00, v0, hasBias, loadC);
-  finish(c + 16, c01, v1, hasBias, loadC);
-  finish(c + ld, c10, v0, hasBias, loadC);
-  finish(c + ld + 16, c11, v1, hasBias, loadC);
-  finish(c + 2 * ld, c20, v0, hasBias, loadC);
-  finish(c + 2 * ld + 16, c21, v1, hasBias, loadC);
-  finish(c + 3 * ld, c30, v0, hasBias, loadC);
-  finish(c + 3 * ld + 16, c31, v1, hasBias, loadC);
+  storeRows8(c, <usize>ldc << 2, bias, loadC, 4, c00, c01, c10, c11, c20, c21, c30, c31);
 }
 
 /** Where row r of 3-row panels of depth kc starting at ap begins. */
