@@ -26,3 +26,23 @@ export function buildChildOptions(build: Build): { flags: string[]; env: NodeJS.
   const flags = build === 'relaxed' && !relaxedSupported() ? [RELAXED_FLAG] : [];
   return { flags, env: { ...process.env, ASGRAD_SIMD: build } };
 }
+
+/** The fields of @asgrad/kernels' kernelInfo() a library table shows (a child sends them as JSON). */
+export interface BuildInfo {
+  simd: string;
+  sharedMemory: boolean;
+  wasmBytes: number;
+  notes: string[];
+}
+
+/** What a library table's build column says of @asgrad/kernels on `threads` threads. */
+export function kernelsBuild(info: BuildInfo, threads: number, extra: string[] = []): string {
+  return [
+    info.simd,
+    `${threads} thread${threads === 1 ? '' : 's'}`,
+    info.sharedMemory ? 'shared memory' : 'private memory',
+    `${info.wasmBytes} B wasm`,
+    ...extra,
+    ...info.notes,
+  ].join(', ');
+}

@@ -12,6 +12,7 @@ import {
   setThreads,
 } from '@asgrad/kernels';
 import * as optim from '@asgrad/optim';
+import { kernelsBuild } from '../builds.js';
 import { packageVersion } from '../machine.js';
 import { OPTIMIZERS } from '../optimizers.js';
 import type { AddSpec, ConvSpec, MatmulSpec, OptimSpec, Peer, Prepared } from './types.js';
@@ -155,14 +156,7 @@ function onThreads<S>(threads: number, prepare: (spec: S) => Promise<Prepared>) 
 export async function asgradPeers(threads: number): Promise<Peer[]> {
   await ready();
   const library = (t: number) => {
-    const info = kernelInfo();
-    const build = [
-      info.simd,
-      `${t} thread${t === 1 ? '' : 's'}`,
-      info.sharedMemory ? 'shared memory' : 'private memory',
-      `${info.wasmBytes} B wasm`,
-      ...info.notes,
-    ].join(', ');
+    const build = kernelsBuild(kernelInfo(), t);
     return {
       peer: t === 1 ? 'asgrad' : `asgrad-${t}t`,
       name: '@asgrad/kernels',

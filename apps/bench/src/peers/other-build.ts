@@ -7,18 +7,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Build, buildChildOptions, buildPeerName } from '../builds.js';
+import { type Build, type BuildInfo, buildChildOptions, buildPeerName, kernelsBuild } from '../builds.js';
 import { packageVersion } from '../machine.js';
 import { Child } from '../train/child.js';
 import type { BuildRequest } from './build-child.js';
 import type { ConvSpec, MatmulSpec, Peer, Prepared } from './types.js';
-
-interface BuildInfo {
-  simd: string;
-  sharedMemory: boolean;
-  wasmBytes: number;
-  notes: string[];
-}
 
 /** Scalars of a spec for the request, and its arrays concatenated for the file. */
 function split(spec: MatmulSpec | ConvSpec): {
@@ -128,14 +121,7 @@ export async function otherBuildPeers(
         peer: name,
         name: '@asgrad/kernels',
         version: packageVersion('@asgrad/kernels'),
-        build: [
-          info.simd,
-          `${t} thread${t === 1 ? '' : 's'}`,
-          info.sharedMemory ? 'shared memory' : 'private memory',
-          `${info.wasmBytes} B wasm`,
-          'in a child process of its own (ASGRAD_SIMD)',
-          ...info.notes,
-        ].join(', '),
+        build: kernelsBuild(info, t, ['in a child process of its own (ASGRAD_SIMD)']),
       },
       matmul: (spec) => prepare('matmul', t, spec),
       conv2d: (spec) => prepare('conv2d', t, spec),
