@@ -17,8 +17,17 @@
 export { checkBlock, checkCount, checkElems } from './check.js';
 export * from './conv.js';
 export * from './elementwise.js';
-export type { Kernel, KernelInfo } from './loader.js';
-export { heap, kernelInfo, ready, SCRATCH_BYTES, wasm, writeScratch } from './loader.js';
+export type { Kernel, KernelBuild, KernelInfo } from './loader.js';
+export {
+  heap,
+  kernelInfo,
+  loadBuild,
+  ready,
+  SCRATCH_BYTES,
+  wasm,
+  withBuild,
+  writeScratch,
+} from './loader.js';
 export * from './matmul.js';
 export type { HeapStats } from './memory.js';
 export { Allocator, sizeClass } from './memory.js';

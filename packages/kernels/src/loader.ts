@@ -4,7 +4,15 @@
 // embedded (build/wasm.js), so loading needs no file access, fetch or bundler configuration.
 import * as binaries from '../build/wasm.js';
 import { Allocator } from './memory.js';
-import { CONTROL_BYTES, initThreads, threadCount, threadNotes } from './threads.js';
+import {
+  CONTROL_BYTES,
+  enterSolo,
+  initThreads,
+  inSolo,
+  leaveSolo,
+  threadCount,
+  threadNotes,
+} from './threads.js';
 
 /** A kernel export: pointers and sizes in, nothing returned (a few return a scalar). */
 export type Kernel = (...args: number[]) => number;
@@ -66,6 +74,32 @@ function sharedMemory(): WebAssembly.Memory | string {
   }
 }
 
+/** The embedded binary of `simd`, threaded (imports a shared memory) or not. */
+function binary(simd: 'relaxed' | 'simd128', threaded: boolean): Uint8Array<ArrayBuffer> {
+  if (simd === 'relaxed') return decode(threaded ? binaries.relaxedMt : binaries.relaxed);
+  return decode(threaded ? binaries.simd128Mt : binaries.simd128);
+}
+
+/** Instantiates a binary on `memory`: static data, then the scratch area, then the threads' control block, then the heap. */
+async function instantiate(
+  bytes: Uint8Array<ArrayBuffer>,
+  memory: WebAssembly.Memory,
+  threaded: boolean,
+): Promise<{
+  module: WebAssembly.Module;
+  exports: Record<string, Kernel>;
+  scratch: number;
+  heap: Allocator;
+}> {
+  const module = await WebAssembly.compile(bytes);
+  const instance = await WebAssembly.instantiate(module, { env: { memory } });
+  const exports = instance.exports as unknown as Record<string, Kernel>;
+  const scratch = (exports.heap_base() + 15) & ~15;
+  const heap = new Allocator(memory, scratch + SCRATCH_BYTES + (threaded ? CONTROL_BYTES : 0));
+  heap.debug = env('ASGRAD_DEBUG') === '1';
+  return { module, exports, scratch, heap };
+}
+
 async function load(): Promise<void> {
   const notes: string[] = [];
   if (typeof WebAssembly !== 'object')
@@ -77,9 +111,9 @@ async function load(): Promise<void> {
   const shared = sharedMemory();
   const threaded = typeof shared !== 'string';
   let simd: 'relaxed' | 'simd128' = 'simd128';
-  let bytes = decode(threaded ? binaries.simd128Mt : binaries.simd128);
+  let bytes = binary('simd128', threaded);
   if (forced !== 'simd128') {
-    const relaxed = decode(threaded ? binaries.relaxedMt : binaries.relaxed);
+    const relaxed = binary('relaxed', threaded);
     if (WebAssembly.validate(relaxed)) {
       simd = 'relaxed';
       bytes = relaxed;
@@ -95,16 +129,9 @@ async function load(): Promise<void> {
   }
   if (!WebAssembly.validate(bytes))
     throw new Error('asgrad: this runtime does not support WebAssembly SIMD128');
-  const module = await WebAssembly.compile(bytes);
   const memory = threaded ? shared : new WebAssembly.Memory({ initial: INITIAL_PAGES });
-  const instance = await WebAssembly.instantiate(module, { env: { memory } });
-  const exports = instance.exports as unknown as Record<string, Kernel>;
-  // Static data, then the scratch area, then the threads' control block, then the heap.
-  const scratch = (exports.heap_base() + 15) & ~15;
-  const control = scratch + SCRATCH_BYTES;
-  const heap = new Allocator(memory, control + (threaded ? CONTROL_BYTES : 0));
-  heap.debug = env('ASGRAD_DEBUG') === '1';
-  await initThreads(module, memory, exports, control, threaded ? undefined : shared);
+  const { module, exports, scratch, heap } = await instantiate(bytes, memory, threaded);
+  await initThreads(module, memory, exports, scratch + SCRATCH_BYTES, threaded ? undefined : shared);
   loaded = {
     exports,
     heap,
@@ -112,6 +139,80 @@ async function load(): Promise<void> {
     module,
     info: { simd, threads: 1, sharedMemory: threaded, wasmBytes: bytes.length, notes },
   };
+}
+
+/**
+ * A kernel binary instantiated beside the one `ready()` loaded, on a memory of its own, by
+ * {@link loadBuild}; kernels run on it inside {@link withBuild}.
+ */
+export interface KernelBuild {
+  /** Which binary it is; `threads` is always 1. */
+  readonly info: KernelInfo;
+}
+
+/** The state behind a KernelBuild, out of its public type. */
+const builds = new WeakMap<KernelBuild, Loaded>();
+
+/**
+ * Instantiates the `simd` build of the kernels on a new memory of its own, beside the build
+ * `ready()` loaded, so both can be timed or compared in one process on the same thread (the
+ * benchmarks compare relaxed-SIMD with SIMD128 this way). It is the threaded binary where
+ * shared memory is available, as `ready()` would pick, but it has no worker threads: kernels
+ * run on it on the calling thread only. Rejects when the runtime does not validate the build
+ * (relaxed-SIMD on Node 20 needs `--experimental-wasm-relaxed-simd`).
+ *
+ * @example
+ * ```ts
+ * const other = await loadBuild('simd128');
+ * withBuild(other, () => {
+ *   const h = heap(); // the other build's allocator: its own memory
+ *   const x = h.alloc(16);
+ *   h.free(x);
+ * });
+ * ```
+ */
+export async function loadBuild(simd: 'relaxed' | 'simd128'): Promise<KernelBuild> {
+  if (simd !== 'relaxed' && simd !== 'simd128')
+    throw new Error(`loadBuild: simd must be 'relaxed' or 'simd128', got ${JSON.stringify(simd)}`);
+  const shared = sharedMemory();
+  const threaded = typeof shared !== 'string';
+  const bytes = binary(simd, threaded);
+  if (!WebAssembly.validate(bytes))
+    throw new Error(
+      simd === 'relaxed'
+        ? 'loadBuild: this runtime rejects relaxed-SIMD (Node >= 22, or --experimental-wasm-relaxed-simd on Node 20)'
+        : 'loadBuild: this runtime does not support WebAssembly SIMD128',
+    );
+  const memory = threaded ? shared : new WebAssembly.Memory({ initial: INITIAL_PAGES });
+  const { module, exports, scratch, heap } = await instantiate(bytes, memory, threaded);
+  const notes = ['loaded by loadBuild beside the main build: runs on the calling thread only'];
+  const info: KernelInfo = { simd, threads: 1, sharedMemory: threaded, wasmBytes: bytes.length, notes };
+  const build: KernelBuild = Object.freeze({ info: { ...info, notes: [...notes] } });
+  builds.set(build, { exports, heap, scratch, module, info });
+  return build;
+}
+
+/**
+ * Runs `body` with every kernel function, `heap()`, `wasm()` and `kernelInfo()` of this package
+ * on `build` instead of the loaded build, on the calling thread alone, and returns what it
+ * returns. `body` must be synchronous: the switch ends when it returns. Pointers belong to one
+ * build's memory: a block of one heap means nothing to the other's kernels.
+ */
+export function withBuild<T>(build: KernelBuild, body: () => T): T {
+  const target = builds.get(build);
+  if (!target) throw new Error('withBuild: build must be a KernelBuild returned by loadBuild');
+  const saved = loaded;
+  loaded = target;
+  enterSolo();
+  try {
+    const result = body();
+    if (result instanceof Promise)
+      throw new Error('withBuild: body must be synchronous (it returned a Promise)');
+    return result;
+  } finally {
+    leaveSolo();
+    loaded = saved;
+  }
 }
 
 /** Loads the kernels once; later calls return the same promise. */
@@ -138,7 +239,8 @@ export function heap(): Allocator {
 /** Which build is running and with how many threads. */
 export function kernelInfo(): KernelInfo {
   const { info } = state();
-  return { ...info, threads: threadCount(), notes: [...info.notes, ...threadNotes()] };
+  const pool = inSolo() ? [] : threadNotes(); // the pool's notes are the loaded build's
+  return { ...info, threads: threadCount(), notes: [...info.notes, ...pool] };
 }
 
 /** Writes small integer arguments (shapes, strides) into the scratch area and returns its pointer. */

@@ -35,16 +35,17 @@ const MM_ACCUMULATE = 4;
 const MM_BIAS = 8;
 
 // The GEMM packs panels of A and B into scratch. Kernels never allocate, so one block is
-// kept here for every call, grown when a larger product needs more, and re-made if the
-// kernels were loaded again into a new heap.
-let scratch: { heap: Allocator; ptr: number; bytes: number } | undefined;
+// kept here for every call, grown when a larger product needs more. One per heap: a build
+// loaded beside the main one (loadBuild) has a heap of its own, and calls may alternate.
+const scratch = new WeakMap<Allocator, { ptr: number; bytes: number }>();
 
 function packScratch(bytes: number): number {
   const h = heap();
-  if (scratch?.heap === h && scratch.bytes >= bytes) return scratch.ptr;
-  if (scratch?.heap === h) h.free(scratch.ptr);
+  const kept = scratch.get(h);
+  if (kept && kept.bytes >= bytes) return kept.ptr;
+  if (kept) h.free(kept.ptr);
   const ptr = h.alloc(bytes);
-  scratch = { heap: h, ptr, bytes: h.sizeOf(ptr) };
+  scratch.set(h, { ptr, bytes: h.sizeOf(ptr) });
   return ptr;
 }
 
@@ -53,8 +54,9 @@ function packScratch(bytes: number): number {
  * the next matmul allocates it again. For leak checks that expect an empty heap.
  */
 export function releaseMatmulScratch(): void {
-  if (scratch?.heap === heap()) heap().free(scratch.ptr);
-  scratch = undefined;
+  const kept = scratch.get(heap());
+  if (kept) heap().free(kept.ptr);
+  scratch.delete(heap());
 }
 
 /**

@@ -121,8 +121,25 @@ let pool: Pool | undefined;
 let requested: number | undefined;
 const notes: string[] = [];
 
+/**
+ * Open withBuild calls (loader.ts): kernels then run on a build whose memory the pool's workers
+ * do not share, so every call stays on the calling thread.
+ */
+let solo = 0;
+
+export function enterSolo(): void {
+  solo++;
+}
+
+export function leaveSolo(): void {
+  solo--;
+}
+
+export const inSolo = (): boolean => solo > 0;
+
 /** Threads a large kernel call is currently split over (the calling thread included). */
 export function threadCount(): number {
+  if (solo > 0) return 1;
   return pool ? 1 + Math.min(pool.ready, pool.active - 1) : 1;
 }
 
