@@ -36,19 +36,34 @@ async function loadPeers(
   return peers;
 }
 
-/** The kernels' other build on the same thread counts as `own` (peers/other-build.ts). */
+/**
+ * The kernels' other build on the same thread counts as `own`: one thread in this process
+ * (peers/same-process-build.ts), more in a child with a pool of its own (peers/other-build.ts).
+ */
 async function otherBuildOf(own: Peer[], onClose: (close: () => void) => void): Promise<Peer[]> {
   const { kernelInfo } = await import('@asgrad/kernels');
   const { buildPeerName } = await import('./builds.js');
-  const { otherBuildPeers } = await import('./peers/other-build.js');
   const build = kernelInfo().simd === 'relaxed' ? 'simd128' : 'relaxed';
   const threads = own.map((p) => Number(/^asgrad-(\d+)t$/.exec(p.name)?.[1] ?? 1));
+  const peers: Peer[] = [];
   try {
-    const { peers, close } = await otherBuildPeers(build, threads);
-    onClose(close);
-    return peers;
+    const { sameProcessBuildPeer } = await import('./peers/same-process-build.js');
+    peers.push(await sameProcessBuildPeer(build));
   } catch (e) {
-    return threads.map((t) => failedPeer(buildPeerName(build, t), '@asgrad/kernels', errorText(e)));
+    peers.push(failedPeer(buildPeerName(build, 1), '@asgrad/kernels', errorText(e)));
+  }
+  const many = threads.filter((t) => t > 1);
+  if (many.length === 0) return peers;
+  try {
+    const { otherBuildPeers } = await import('./peers/other-build.js');
+    const child = await otherBuildPeers(build, many);
+    onClose(child.close);
+    return [...peers, ...child.peers];
+  } catch (e) {
+    return [
+      ...peers,
+      ...many.map((t) => failedPeer(buildPeerName(build, t), '@asgrad/kernels', errorText(e))),
+    ];
   }
 }
 

@@ -35,7 +35,8 @@ function freeAll(ptrs: number[]): void {
   for (const p of ptrs) heap().free(p);
 }
 
-export async function prepareMatmul(s: MatmulSpec): Promise<Prepared> {
+/** Synchronous (like prepareConv), so it can run inside @asgrad/kernels' withBuild. */
+export function prepareMatmul(s: MatmulSpec): Prepared {
   const a = upload(s.a);
   const b = upload(s.b);
   const out = heap().alloc(s.m * s.n * 4);
@@ -51,7 +52,7 @@ export async function prepareMatmul(s: MatmulSpec): Promise<Prepared> {
 }
 
 /** The conv kernels of @asgrad/kernels (im2col + GEMM) on heap pointers, outputs preallocated. */
-export async function prepareConv(s: ConvSpec): Promise<Prepared> {
+export function prepareConv(s: ConvSpec): Prepared {
   const shape: Conv2dShape = {
     n: s.n,
     cIn: s.cIn,
@@ -141,7 +142,7 @@ async function prepareTensorAdd(s: AddSpec): Promise<Prepared> {
 }
 
 /** Pins the kernels' thread count before every round (and the output check) of a case. */
-function onThreads<S>(threads: number, prepare: (spec: S) => Promise<Prepared>) {
+function onThreads<S>(threads: number, prepare: (spec: S) => Prepared | Promise<Prepared>) {
   return async (spec: S): Promise<Prepared> => {
     await setThreads(threads);
     const prep = await prepare(spec);

@@ -1,7 +1,8 @@
-// asgrad's other kernel build as peers of the run: `asgrad-relaxed` (and `asgrad-relaxed-<n>t`)
-// when the run's own kernels are SIMD128, `asgrad-simd128` when they are relaxed. The issue's
-// "relaxed never slower than SIMD128" then compares figures timed in one rotation rather than
-// in two runs minutes apart. They run in ./build-child.ts, which times itself.
+// asgrad's other kernel build on several threads as peers of the run: `asgrad-relaxed-<n>t`
+// when the run's own kernels are SIMD128, `asgrad-simd128-<n>t` when they are relaxed. The
+// issue's "relaxed never slower than SIMD128" then compares figures timed in one rotation rather
+// than in two runs minutes apart. A build's thread pool needs a process of its own: they run in
+// ./build-child.ts, which times itself. (On one thread: ./same-process-build.ts.)
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -38,8 +39,8 @@ function split(spec: MatmulSpec | ConvSpec): {
 }
 
 /**
- * Starts the child for `build` and returns a peer per thread count (1 and, when the run's own
- * kernels split over threads, `threads`), with matmul and conv2d. `close` ends the child.
+ * Starts the child for `build` and returns a peer per thread count in `threads`, with matmul
+ * and conv2d. `close` ends the child.
  */
 export async function otherBuildPeers(
   build: Build,

@@ -121,5 +121,5 @@ export function buildNote(peers: Peer[]): string | undefined {
   const other = peers.filter((p) => /^asgrad-(simd128|relaxed)/.test(p.name) && !p.loadError);
   if (other.length === 0) return undefined;
   const build = other[0].name.startsWith('asgrad-relaxed') ? 'relaxed-SIMD' : 'SIMD128';
-  return `${other.map((p) => p.name).join(' and ')}: the ${build} build of the same kernels, in a Node child process of its own (one process loads one build) that times its own rounds in the same rotation; its ratio column is against asgrad on the same thread count.`;
+  return `${other.map((p) => p.name).join(' and ')}: the ${build} build of the same kernels, on one thread in this process on asgrad's thread (loadBuild), on more in a Node child process of its own that times its own rounds in the same rotation; its ratio column is against asgrad on the same thread count.`;
 }
