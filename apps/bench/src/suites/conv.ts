@@ -25,7 +25,7 @@ export function cnnShapes(n: number): ConvShape[] {
   ];
 }
 
-const PASSES: { pass: ConvPass; label: string }[] = [
+export const PASSES: { pass: ConvPass; label: string }[] = [
   { pass: 'forward', label: 'forward' },
   { pass: 'backwardInput', label: 'dx' },
   { pass: 'backwardWeight', label: 'dw' },

@@ -1,6 +1,7 @@
 // The suites by name. To add one: write src/suites/<name>.ts exporting a `Suite`, register it
 // here and add its name to SUITE_NAMES in ../args.ts.
 import type { SuiteName } from '../args.js';
+import { buildsSuite } from './builds.js';
 import { convSuite } from './conv.js';
 import { matmulSuite } from './matmul.js';
 import { opsSuite } from './ops.js';
@@ -14,6 +15,7 @@ export const SUITES: Record<SuiteName, Suite> = {
   peak: peakSuite,
   matmul: matmulSuite,
   conv: convSuite,
+  builds: buildsSuite,
   ops: opsSuite,
   optim: optimSuite,
   train: trainSuite,

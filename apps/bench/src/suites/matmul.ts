@@ -24,8 +24,8 @@ export const MNIST: Shape[] = [
   { label: 'MNIST layer 2 128×128·128×10', m: 128, k: 128, n: 10 },
 ];
 
-const FULL_SHAPES = [...[64, 128, 256, 512, 1024].map(square), ...MNIST];
-const QUICK_SHAPES = [square(64), MNIST[0]];
+export const FULL_SHAPES = [...[64, 128, 256, 512, 1024].map(square), ...MNIST];
+export const QUICK_SHAPES = [square(64), MNIST[0]];
 
 export const FORMS = [
   { label: 'A·B', transA: false, transB: false },

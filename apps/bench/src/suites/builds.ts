@@ -1,0 +1,186 @@
+// `builds`: asgrad's two kernel builds against each other, paired. The matmul and conv suites time
+// each peer in rounds of 150 ms in a rotation, so a build's median can fall in a slow stretch of
+// this VM (seconds long) that the other build's rounds missed: single cases then read 0.70x
+// between builds that run the same code. Here both builds run in this process on one thread
+// (the other through @asgrad/kernels' loadBuild), in alternating slices of ~10 ms, and each pair
+// of neighbouring slices gives one ratio: a slow stretch slows both halves of a pair alike.
+import { buildPeerName, otherBuild } from '../builds.js';
+import type { ConvSpec, MatmulSpec, Peer, Prepared } from '../peers/types.js';
+import { SEED, uniform } from '../random.js';
+import type { CaseResult, Cell, Stat } from '../report.js';
+import { cnnShapes, convFlops, PASSES } from './conv.js';
+import { FORMS, FULL_SHAPES, QUICK_SHAPES } from './matmul.js';
+import type { BenchContext, Suite } from './types.js';
+
+interface Paired {
+  name: string;
+  params: Record<string, number | string | boolean>;
+  flops: number;
+  prepare: (peer: Peer) => Promise<Prepared>;
+}
+
+/** Seconds per call over `calls` calls. */
+function slice(run: () => unknown, calls: number): number {
+  const t0 = performance.now();
+  for (let i = 0; i < calls; i++) run();
+  return (performance.now() - t0) / 1e3 / calls;
+}
+
+const quantile = (sorted: number[], q: number) => sorted[Math.round(q * (sorted.length - 1))];
+const stat = (xs: number[]): Stat => {
+  const s = [...xs].sort((a, b) => a - b);
+  return { median: quantile(s, 0.5), min: s[0], max: s[s.length - 1] };
+};
+
+/** Largest relative difference between two outputs, against the larger magnitude of the first. */
+function difference(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return Number.POSITIVE_INFINITY;
+  let scale = 0;
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) {
+    scale = Math.max(scale, Math.abs(a[i]));
+    worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  }
+  return worst / Math.max(scale, 1e-30);
+}
+
+/**
+ * Times `own` and `other` in `pairs` pairs of slices (AB, then BA, …), each slice about `sliceMs`
+ * long after warming both for `warmupMs`. Returns each build's per-call seconds and, per pair,
+ * own's seconds / other's (the other build's speed / own's).
+ */
+export function timePaired(
+  own: () => unknown,
+  other: () => unknown,
+  pairs: number,
+  sliceMs: number,
+  warmupMs: number,
+): { own: number[]; other: number[]; ratios: number[] } {
+  let perCall = 0;
+  const until = performance.now() + warmupMs;
+  do perCall = Math.max(slice(own, 1), slice(other, 1));
+  while (performance.now() < until);
+  const calls = Math.max(1, Math.round(sliceMs / 1e3 / perCall));
+  const times = { own: [] as number[], other: [] as number[], ratios: [] as number[] };
+  for (let p = 0; p < pairs; p++) {
+    const [first, second] = p % 2 === 0 ? [own, other] : [other, own];
+    const a = slice(first, calls);
+    const b = slice(second, calls);
+    const [o, t] = p % 2 === 0 ? [a, b] : [b, a];
+    times.own.push(o);
+    times.other.push(t);
+    times.ratios.push(o / t);
+  }
+  return times;
+}
+
+function cases(quick: boolean): Paired[] {
+  const out: Paired[] = [];
+  let seed = SEED + 5000;
+  for (const shape of quick ? QUICK_SHAPES : FULL_SHAPES) {
+    const { m, k, n } = shape;
+    const a = uniform(m * k, seed++);
+    const b = uniform(k * n, seed++);
+    for (const form of FORMS) {
+      const spec: MatmulSpec = { m, n, k, transA: form.transA, transB: form.transB, a, b };
+      out.push({
+        name: `matmul ${shape.label} ${form.label}`,
+        params: { m, n, k, transA: form.transA, transB: form.transB },
+        flops: 2 * m * n * k,
+        prepare: (p) => p.matmul!(spec),
+      });
+    }
+  }
+  for (const shape of quick ? cnnShapes(2).slice(0, 1) : cnnShapes(128)) {
+    const oh = shape.h - shape.k + 1;
+    const ow = shape.w - shape.k + 1;
+    const x = uniform(shape.n * shape.cIn * shape.h * shape.w, seed++);
+    const weight = uniform(shape.cOut * shape.cIn * shape.k * shape.k, seed++);
+    const dy = uniform(shape.n * shape.cOut * oh * ow, seed++);
+    for (const { pass, label } of PASSES) {
+      const spec: ConvSpec = { pass, ...shape, x, weight, dy };
+      out.push({
+        name: `conv ${shape.label} ${label}`,
+        params: { pass, n: shape.n, cIn: shape.cIn, h: shape.h, w: shape.w, cOut: shape.cOut, k: shape.k },
+        flops: convFlops(shape),
+        prepare: (p) => p.conv2d!(spec),
+      });
+    }
+  }
+  return out;
+}
+
+const fmt = (x: number) => `${x.toFixed(3)}×`;
+
+export const buildsSuite: Suite = {
+  name: 'builds',
+  title: "asgrad's relaxed-SIMD and SIMD128 builds, paired on one thread (GFLOP/s)",
+  async run(ctx: BenchContext) {
+    const all = await ctx.peers();
+    const otherName = buildPeerName(otherBuild(), 1);
+    const own = all.find((p) => p.name === 'asgrad');
+    const other = all.find((p) => p.name === otherName);
+    if (!own || own.loadError || !other || other.loadError)
+      throw new Error(
+        `builds: needs asgrad and ${otherName} (${other?.loadError ?? own?.loadError ?? 'not loaded'})`,
+      );
+    const pairs = ctx.quick ? 6 : 40;
+    const sliceMs = ctx.quick ? 2 : 10;
+    const results: CaseResult[] = [];
+    const rows: string[][] = [];
+    for (const c of cases(ctx.quick)) {
+      ctx.log(`builds ${c.name}`);
+      const a = await c.prepare(own);
+      const b = await c.prepare(other);
+      try {
+        const gap = difference(await a.output(), await b.output());
+        await a.enter?.();
+        await b.enter?.();
+        const t = timePaired(a.run, b.run, pairs, sliceMs, ctx.timing.warmupMs);
+        const cell = (peer: string, seconds: number[]): Cell => ({
+          peer,
+          status: 'ok',
+          seconds: stat(seconds),
+          reps: pairs,
+          // Both builds compute the same sums: FMA's single rounding differs by far less than 1e-4.
+          ...(peer === otherName && gap > 1e-4 ? { mismatch: `differs by ${gap.toExponential(1)}` } : {}),
+        });
+        results.push({
+          name: c.name,
+          params: c.params,
+          flops: c.flops,
+          cells: [cell('asgrad', t.own), cell(otherName, t.other)],
+        });
+        const r = [...t.ratios].sort((x, y) => x - y);
+        rows.push([
+          c.name,
+          fmt(quantile(r, 0.5)),
+          `${fmt(quantile(r, 0.25))}–${fmt(quantile(r, 0.75))}`,
+          `${fmt(r[0])}–${fmt(r[r.length - 1])}`,
+        ]);
+      } finally {
+        a.dispose();
+        b.dispose();
+      }
+    }
+    return {
+      suite: 'builds',
+      title: this.title,
+      unit: 'GFLOP/s',
+      peers: ['asgrad', otherName],
+      baseline: 'asgrad',
+      notes: [
+        `asgrad (the build this process loaded) and ${otherName} (the other build, loaded beside it by @asgrad/kernels' \`loadBuild\` and run through \`withBuild\`), both on this thread, the same wrappers and cases as the matmul and conv suites.`,
+        `${pairs} pairs of slices of about ${sliceMs} ms each, alternating which build goes first. The GFLOP/s cells are the median (min–max) over the slices; the table below gives, per pair, ${otherName} speed / asgrad speed, which a slow stretch of the machine moves far less than separate rounds.`,
+      ],
+      cases: results,
+      tables: [
+        {
+          title: `${otherName} speed / asgrad speed, per pair of neighbouring slices`,
+          header: ['case', 'median', 'quartiles', 'range'],
+          rows,
+        },
+      ],
+    };
+  },
+};
