@@ -80,24 +80,30 @@ function binary(simd: 'relaxed' | 'simd128', threaded: boolean): Uint8Array<Arra
   return decode(threaded ? binaries.simd128Mt : binaries.simd128);
 }
 
-/** Instantiates a binary on `memory`: static data, then the scratch area, then the threads' control block, then the heap. */
+/**
+ * Instantiates a binary on `shared` (the threaded binaries) or, where there is no shared memory
+ * (`shared` says why), on a private one. Memory layout: static data, then the scratch area, then
+ * the threads' control block, then the heap.
+ */
 async function instantiate(
   bytes: Uint8Array<ArrayBuffer>,
-  memory: WebAssembly.Memory,
-  threaded: boolean,
+  shared: WebAssembly.Memory | string,
 ): Promise<{
   module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
   exports: Record<string, Kernel>;
   scratch: number;
   heap: Allocator;
 }> {
+  const threaded = typeof shared !== 'string';
+  const memory = threaded ? shared : new WebAssembly.Memory({ initial: INITIAL_PAGES });
   const module = await WebAssembly.compile(bytes);
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const exports = instance.exports as unknown as Record<string, Kernel>;
   const scratch = (exports.heap_base() + 15) & ~15;
   const heap = new Allocator(memory, scratch + SCRATCH_BYTES + (threaded ? CONTROL_BYTES : 0));
   heap.debug = env('ASGRAD_DEBUG') === '1';
-  return { module, exports, scratch, heap };
+  return { module, memory, exports, scratch, heap };
 }
 
 async function load(): Promise<void> {
@@ -129,8 +135,7 @@ async function load(): Promise<void> {
   }
   if (!WebAssembly.validate(bytes))
     throw new Error('asgrad: this runtime does not support WebAssembly SIMD128');
-  const memory = threaded ? shared : new WebAssembly.Memory({ initial: INITIAL_PAGES });
-  const { module, exports, scratch, heap } = await instantiate(bytes, memory, threaded);
+  const { module, memory, exports, scratch, heap } = await instantiate(bytes, shared);
   await initThreads(module, memory, exports, scratch + SCRATCH_BYTES, threaded ? undefined : shared);
   loaded = {
     exports,
@@ -183,10 +188,10 @@ export async function loadBuild(simd: 'relaxed' | 'simd128'): Promise<KernelBuil
         ? 'loadBuild: this runtime rejects relaxed-SIMD (Node >= 22, or --experimental-wasm-relaxed-simd on Node 20)'
         : 'loadBuild: this runtime does not support WebAssembly SIMD128',
     );
-  const memory = threaded ? shared : new WebAssembly.Memory({ initial: INITIAL_PAGES });
-  const { module, exports, scratch, heap } = await instantiate(bytes, memory, threaded);
+  const { module, exports, scratch, heap } = await instantiate(bytes, shared);
   const notes = ['loaded by loadBuild beside the main build: runs on the calling thread only'];
   const info: KernelInfo = { simd, threads: 1, sharedMemory: threaded, wasmBytes: bytes.length, notes };
+  // The public copy: kernelInfo() inside withBuild reads the private one.
   const build: KernelBuild = Object.freeze({ info: { ...info, notes: [...notes] } });
   builds.set(build, { exports, heap, scratch, module, info });
   return build;

@@ -18,6 +18,7 @@ import {
 } from '../src/index.js';
 import { poolStats } from '../src/threads.js';
 import { bits, expectSameBits } from './bits.js';
+import { lcg } from './lcg.js';
 
 let other: KernelBuild;
 
@@ -27,15 +28,6 @@ beforeAll(async () => {
   other = await loadBuild('simd128');
 });
 afterAll(() => setThreads(2));
-
-/** A seeded generator, so a failing case can be replayed. */
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32 - 0.5;
-  };
-}
 
 /** n seeded floats in a new block of the current build's heap. */
 function filled(n: number, seed: number): number {

@@ -22,18 +22,10 @@ import {
   poolStats,
 } from '../src/threads.js';
 import { bits, expectSameBits } from './bits.js';
+import { lcg } from './lcg.js';
 
 beforeAll(() => ready());
 afterAll(() => setThreads(2));
-
-/** A seeded generator, so a failing case can be replayed. */
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32 - 0.5;
-  };
-}
 
 function block(n: number, rnd: () => number): number {
   const p = heap().alloc(n * 4);
