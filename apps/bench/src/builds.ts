@@ -1,6 +1,8 @@
 // asgrad's two kernel builds side by side: how a child process is made to load a given one.
 // One process loads one build, so the build the run's own process did not load runs in a child.
+import { packageVersion } from './machine.js';
 import { relaxedSupported } from './peak-probe.js';
+import type { Library } from './report.js';
 
 export type Build = 'simd128' | 'relaxed';
 
@@ -35,9 +37,17 @@ export interface BuildInfo {
   notes: string[];
 }
 
-/** What a library table's build column says of @asgrad/kernels on `threads` threads. */
-export function kernelsBuild(info: BuildInfo, threads: number, extra: string[] = []): string {
-  return [
+/**
+ * The library table's entry for a peer of @asgrad/kernels on `threads` threads; its build column
+ * lists the kernelInfo() fields, then `extra`, then the build's notes.
+ */
+export function kernelsLibrary(
+  peer: string,
+  info: BuildInfo,
+  threads: number,
+  extra: string[] = [],
+): Library {
+  const build = [
     info.simd,
     `${threads} thread${threads === 1 ? '' : 's'}`,
     info.sharedMemory ? 'shared memory' : 'private memory',
@@ -45,4 +55,5 @@ export function kernelsBuild(info: BuildInfo, threads: number, extra: string[] =
     ...extra,
     ...info.notes,
   ].join(', ');
+  return { peer, name: '@asgrad/kernels', version: packageVersion('@asgrad/kernels'), build };
 }

@@ -12,8 +12,7 @@ import {
   setThreads,
 } from '@asgrad/kernels';
 import * as optim from '@asgrad/optim';
-import { kernelsBuild } from '../builds.js';
-import { packageVersion } from '../machine.js';
+import { kernelsLibrary } from '../builds.js';
 import { OPTIMIZERS } from '../optimizers.js';
 import type { AddSpec, ConvSpec, MatmulSpec, OptimSpec, Peer, Prepared } from './types.js';
 
@@ -156,15 +155,7 @@ function onThreads<S>(threads: number, prepare: (spec: S) => Prepared | Promise<
  */
 export async function asgradPeers(threads: number): Promise<Peer[]> {
   await ready();
-  const library = (t: number) => {
-    const build = kernelsBuild(kernelInfo(), t);
-    return {
-      peer: t === 1 ? 'asgrad' : `asgrad-${t}t`,
-      name: '@asgrad/kernels',
-      version: packageVersion('@asgrad/kernels'),
-      build,
-    };
-  };
+  const library = (t: number) => kernelsLibrary(t === 1 ? 'asgrad' : `asgrad-${t}t`, kernelInfo(), t);
   const one: Peer = {
     name: 'asgrad',
     library: library(1),

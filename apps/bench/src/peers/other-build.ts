@@ -8,8 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Build, type BuildInfo, buildChildOptions, buildPeerName, kernelsBuild } from '../builds.js';
-import { packageVersion } from '../machine.js';
+import { type Build, type BuildInfo, buildChildOptions, buildPeerName, kernelsLibrary } from '../builds.js';
 import { Child } from '../train/child.js';
 import type { BuildRequest } from './build-child.js';
 import type { ConvSpec, MatmulSpec, Peer, Prepared } from './types.js';
@@ -118,12 +117,7 @@ export async function otherBuildPeers(
     const name = buildPeerName(build, t);
     return {
       name,
-      library: {
-        peer: name,
-        name: '@asgrad/kernels',
-        version: packageVersion('@asgrad/kernels'),
-        build: kernelsBuild(info, t, ['in a child process of its own (ASGRAD_SIMD)']),
-      },
+      library: kernelsLibrary(name, info, t, ['in a child process of its own (ASGRAD_SIMD)']),
       matmul: (spec) => prepare('matmul', t, spec),
       conv2d: (spec) => prepare('conv2d', t, spec),
     };

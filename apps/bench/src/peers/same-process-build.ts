@@ -1,12 +1,11 @@
 // asgrad's other kernel build on one thread, in the run's own process: @asgrad/kernels' loadBuild
 // instantiates it beside the loaded build and withBuild runs the same wrappers on it, so its
-// rounds run on the thread asgrad's do. (A child process may run on the other core; on this
-// VM the cores are not equally fast, which read as single cases of 0.70x where one process
-// measured 1.00-1.05x.) Thread counts above one need the other build's own pool: ./other-build.ts.
+// rounds run on the thread asgrad's do, not on whichever core a child process lands on. (Slow
+// stretches of the machine still fall on single rounds: ../suites/builds.ts pairs the two
+// builds in short slices.) Thread counts above one need the other build's own pool: ./other-build.ts.
 import { setFlagsFromString } from 'node:v8';
 import { loadBuild, setThreads, withBuild } from '@asgrad/kernels';
-import { type Build, buildPeerName, kernelsBuild, RELAXED_FLAG } from '../builds.js';
-import { packageVersion } from '../machine.js';
+import { type Build, buildPeerName, kernelsLibrary, RELAXED_FLAG } from '../builds.js';
 import { relaxedSupported } from '../peak-probe.js';
 import { prepareConv, prepareMatmul } from './asgrad.js';
 import type { Peer, Prepared } from './types.js';
@@ -39,12 +38,7 @@ export async function sameProcessBuildPeer(build: Build): Promise<Peer> {
   });
   return {
     name,
-    library: {
-      peer: name,
-      name: '@asgrad/kernels',
-      version: packageVersion('@asgrad/kernels'),
-      build: kernelsBuild(kernels.info, 1),
-    },
+    library: kernelsLibrary(name, kernels.info, 1),
     matmul: async (spec) => on(withBuild(kernels, () => prepareMatmul(spec))),
     conv2d: async (spec) => on(withBuild(kernels, () => prepareConv(spec))),
   };

@@ -5,10 +5,11 @@
 // (the other through @asgrad/kernels' loadBuild), in alternating slices of ~10 ms, and each pair
 // of neighbouring slices gives one ratio: a slow stretch slows both halves of a pair alike.
 import { buildPeerName, otherBuild } from '../builds.js';
+import { summarize } from '../harness.js';
 import type { ConvSpec, MatmulSpec, Peer, Prepared } from '../peers/types.js';
-import { SEED, uniform } from '../random.js';
-import type { CaseResult, Cell, Stat } from '../report.js';
-import { cnnShapes, convFlops, PASSES } from './conv.js';
+import { relativeError, SEED, uniform } from '../random.js';
+import type { CaseResult, Cell } from '../report.js';
+import { cnnShapes, convFlops, convInputs, PASSES } from './conv.js';
 import { FORMS, FULL_SHAPES, QUICK_SHAPES } from './matmul.js';
 import type { BenchContext, Suite } from './types.js';
 
@@ -27,22 +28,6 @@ function slice(run: () => unknown, calls: number): number {
 }
 
 const quantile = (sorted: number[], q: number) => sorted[Math.round(q * (sorted.length - 1))];
-const stat = (xs: number[]): Stat => {
-  const s = [...xs].sort((a, b) => a - b);
-  return { median: quantile(s, 0.5), min: s[0], max: s[s.length - 1] };
-};
-
-/** Largest relative difference between two outputs, against the larger magnitude of the first. */
-function difference(a: Float32Array, b: Float32Array): number {
-  if (a.length !== b.length) return Number.POSITIVE_INFINITY;
-  let scale = 0;
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) {
-    scale = Math.max(scale, Math.abs(a[i]));
-    worst = Math.max(worst, Math.abs(a[i] - b[i]));
-  }
-  return worst / Math.max(scale, 1e-30);
-}
 
 /**
  * Times `own` and `other` in `pairs` pairs of slices (AB, then BA, …), each slice about `sliceMs`
@@ -92,13 +77,10 @@ function cases(quick: boolean): Paired[] {
     }
   }
   for (const shape of quick ? cnnShapes(2).slice(0, 1) : cnnShapes(128)) {
-    const oh = shape.h - shape.k + 1;
-    const ow = shape.w - shape.k + 1;
-    const x = uniform(shape.n * shape.cIn * shape.h * shape.w, seed++);
-    const weight = uniform(shape.cOut * shape.cIn * shape.k * shape.k, seed++);
-    const dy = uniform(shape.n * shape.cOut * oh * ow, seed++);
+    const inputs = convInputs(shape, seed);
+    seed += 3;
     for (const { pass, label } of PASSES) {
-      const spec: ConvSpec = { pass, ...shape, x, weight, dy };
+      const spec: ConvSpec = { pass, ...shape, ...inputs };
       out.push({
         name: `conv ${shape.label} ${label}`,
         params: { pass, n: shape.n, cIn: shape.cIn, h: shape.h, w: shape.w, cOut: shape.cOut, k: shape.k },
@@ -133,14 +115,14 @@ export const buildsSuite: Suite = {
       const a = await c.prepare(own);
       const b = await c.prepare(other);
       try {
-        const gap = difference(await a.output(), await b.output());
+        const gap = relativeError(await a.output(), await b.output());
         await a.enter?.();
         await b.enter?.();
         const t = timePaired(a.run, b.run, pairs, sliceMs, ctx.timing.warmupMs);
         const cell = (peer: string, seconds: number[]): Cell => ({
           peer,
           status: 'ok',
-          seconds: stat(seconds),
+          seconds: summarize(seconds),
           reps: pairs,
           // Both builds compute the same sums: FMA's single rounding differs by far less than 1e-4.
           ...(peer === otherName && gap > 1e-4 ? { mismatch: `differs by ${gap.toExponential(1)}` } : {}),

@@ -44,6 +44,16 @@ export function convFlops(s: ConvShape): number {
   return 2 * s.n * s.cOut * (s.h - s.k + 1) * (s.w - s.k + 1) * s.cIn * s.k * s.k;
 }
 
+/** Seeded inputs of a shape's three passes: x, weight and the output gradient dy. */
+export function convInputs(s: ConvShape, seed: number): Pick<ConvSpec, 'x' | 'weight' | 'dy'> {
+  const [oh, ow] = [s.h - s.k + 1, s.w - s.k + 1];
+  return {
+    x: uniform(s.n * s.cIn * s.h * s.w, seed),
+    weight: uniform(s.cOut * s.cIn * s.k * s.k, seed + 1),
+    dy: uniform(s.n * s.cOut * oh * ow, seed + 2),
+  };
+}
+
 export const convSuite: Suite = {
   name: 'conv',
   title: 'conv2d forward and backward on the CNN shapes (GFLOP/s)',
@@ -69,14 +79,11 @@ export const convSuite: Suite = {
       b: uniform(k * n, SEED + 4001),
     };
     for (const shape of shapes) {
-      const oh = shape.h - shape.k + 1;
-      const ow = shape.w - shape.k + 1;
-      const x = uniform(shape.n * shape.cIn * shape.h * shape.w, seed++);
-      const weight = uniform(shape.cOut * shape.cIn * shape.k * shape.k, seed++);
-      const dy = uniform(shape.n * shape.cOut * oh * ow, seed++);
+      const inputs = convInputs(shape, seed);
+      seed += 3;
       const flops = convFlops(shape);
       const plans = PASSES.map(({ pass }) => {
-        const spec: ConvSpec = { pass, ...shape, x, weight, dy };
+        const spec: ConvSpec = { pass, ...shape, ...inputs };
         return (p: Peer): Plan => {
           const f = p.conv2d;
           if (!f) return { skip: 'no conv2d' };
