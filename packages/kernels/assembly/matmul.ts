@@ -51,20 +51,43 @@ const GNR: i32 = FMA_TILE ? 12 : NR; // and its columns (three f32x4)
  * SIMD128 build in them (64 rows pad to 66).
  */
 function wideTiles(m: i32, n: i32): bool {
+  // Padded sizes: the 3 x 12 tiles' rows and columns (columns counted whole where they end in
+  // 8-column tiles), the 4 x 8 tiles'. The fractions of useful work are m·n / (rw·cw) and
+  // m·n / (rn·cn); compared as products, since f64 divisions took ~11 ns a call.
   const c = n % GNR;
-  const wideCols = c == 0 || c == 8 || (c == 4 && n >= 16) ? 1.0 : <f64>n / <f64>roundUp(n, GNR);
-  const wide = (<f64>m / <f64>roundUp(m, GMR)) * wideCols;
-  const narrow = (<f64>m / <f64>roundUp(m, m % MR == 3 ? MR : 2)) * (<f64>n / <f64>roundUp(n, NR));
-  return wide * 1.02 >= narrow;
+  const cw = <f64>(c == 0 || c == 8 || (c == 4 && n >= 16) ? n : roundUp(n, GNR));
+  const rw = <f64>roundUp(m, GMR);
+  const rn = <f64>(m % MR == 3 ? roundUp(m, MR) : roundUp(m, 2));
+  const cn = <f64>roundUp(n, NR);
+  return 1.02 * rn * cn >= rw * cw;
 }
 
-// The relaxed build's choice for the product the current call computes (range sets it; a
+// The relaxed build's choice for the product matmul_f32_range_cols computes, for packLeft (a
 // global rather than an argument so that the SIMD128 build, which never reads it, is unchanged).
 let wideProduct: bool = true;
 
+// gemm's tiles, chosen at compile time: the relaxed build's 3 x 12 path (gemm<Wide>) and 4 x 8
+// path (gemm<Narrow>) are separate functions, and gemm<Narrow> with the packing it calls compiles
+// to the SIMD128 build's wasm, instruction for instruction. With a runtime choice in one function,
+// the MNIST layer 2 [128x128]·[128x10] (4 x 8 tiles in both builds) ran 0.992-0.996x the SIMD128
+// build on one thread; split, 0.997-1.005x.
+// A 3 x 12 tile stores whole tiles in place only unswapped (a swapped one would store 12 rows of
+// 3 floats), so swapped products (a narrow output such as 10 classes) run in 4 x 8 tiles, which
+// store transposed in place and do a last two rows in kernel2x16: [128x128]·[128x10] ran at
+// 0.56-0.81x the SIMD128 build in 3 x 12 tiles. So do products the 3 x 12 tiles do not fit.
+// The packing functions take the same type, so that their 3 x 12 branches exist only in <Wide>.
+type Wide = f32;
+type Narrow = i32;
+
+@inline function isWide<Tiles>(): bool {
+  return FMA_TILE && isFloat<Tiles>();
+}
+
 const KC = 128; // depth of a packed block: a B micro-panel (KC·NR·4 = 4 KiB) stays in L1
-// Rows of A packed at once (MC·KC·4 = 64 KiB, stays in L2), a whole number of tiles.
-const MC = FMA_TILE ? 126 : 128;
+// Rows of A packed at once (MC·KC·4 = 64 KiB, stays in L2), a whole number of tiles: of 4 x 8
+// tiles (MC) and of the relaxed build's 3 x 12 tiles (GMC).
+const MC = 128;
+const GMC = FMA_TILE ? 126 : MC;
 const NC = 1024; // columns of B packed at once (KC·NC·4 = 512 KiB)
 
 /** Depth of each k block: k split evenly into blocks of at most KC, rounded up to 4. */
@@ -80,7 +103,7 @@ const NC = 1024; // columns of B packed at once (KC·NC·4 = 512 KiB)
  * w values of rows r0+q·w.. as consecutive floats. Missing rows of the last panel are zero.
  * This is op(A) packing without transA and op(B) packing with transB.
  */
-function packRowsToPanels(
+function packRowsToPanels<Tiles>(
   src: usize, ld: i32, r0: i32, rows: i32, c0: i32, cols: i32, w: i32, dst: usize,
 ): void {
   const ldb = <usize>ld << 2;
@@ -91,7 +114,7 @@ function packRowsToPanels(
     const h = min(w, rows - q);
     if (h == w) {
       let p = 0;
-      if (FMA_TILE && w == 3) {
+      if (isWide<Tiles>() && w == 3) {
         // Three rows of four values become 12 floats in depth order, in three vectors.
         for (; p + 4 <= cols; p += 4) {
           const sp = s + (<usize>p << 2);
@@ -138,29 +161,30 @@ function packRowsToPanels(
  * operand is src[p·ld + row], so each panel row is a contiguous run of w floats.
  * This is op(A) packing with transA and op(B) packing without transB.
  */
-function packColsToPanels(
+function packColsToPanels<Tiles>(
   src: usize, ld: i32, r0: i32, rows: i32, c0: i32, cols: i32, w: i32, dst: usize,
 ): void {
   const ldb = <usize>ld << 2;
+  const wide = isWide<Tiles>();
   for (let q = 0; q < rows; q += w) {
     let s = src + ((<usize>c0 * <usize>ld + <usize>(r0 + q)) << 2);
     let d = dst + (<usize>(q * cols) << 2);
     const end = d + (<usize>(w * cols) << 2);
     const h = min(w, rows - q);
-    if (h == 8 && (!FMA_TILE || w == 8)) {
+    if (h == 8 && (!wide || w == 8)) {
       for (; d < end; d += 32) {
         v128.store(d, v128.load(s));
         v128.store(d, v128.load(s, 16), 16);
         s += ldb;
       }
-    } else if (FMA_TILE && h == 12) {
+    } else if (wide && h == 12) {
       for (; d < end; d += 48) {
         v128.store(d, v128.load(s));
         v128.store(d, v128.load(s, 16), 16);
         v128.store(d, v128.load(s, 32), 32);
         s += ldb;
       }
-    } else if (FMA_TILE && h == 3 && w == 3) {
+    } else if (wide && h == 3 && w == 3) {
       // 16 bytes a step, the fourth float overwritten by the next step; the last step moves
       // 12, so that nothing past the matrix is read nor past the panel written.
       const last = end - 12;
@@ -188,17 +212,15 @@ function packColsToPanels(
   }
 }
 
-
-/** Packs op(A) rows [r0, r0+rows) x depth [p0, p0+cols), element (r, p) at src[r·rs + p·ps]. */
-function packA(src: usize, rs: i32, ps: i32, r0: i32, rows: i32, p0: i32, cols: i32, dst: usize): void {
-  packPanels(src, rs, ps, r0, rows, p0, cols, GMR, dst);
-}
-
-function packPanels(
+/**
+ * Packs rows [r0, r0+rows) x depth [p0, p0+cols) of an operand, element (r, p) at
+ * src[r·rs + p·ps], into panels of w rows, for gemm<Tiles>.
+ */
+function packPanels<Tiles>(
   src: usize, rs: i32, ps: i32, r0: i32, rows: i32, p0: i32, cols: i32, w: i32, dst: usize,
 ): void {
-  if (ps == 1) packRowsToPanels(src, rs, r0, rows, p0, cols, w, dst);
-  else packColsToPanels(src, ps, r0, rows, p0, cols, w, dst);
+  if (ps == 1) packRowsToPanels<Tiles>(src, rs, r0, rows, p0, cols, w, dst);
+  else packColsToPanels<Tiles>(src, ps, r0, rows, p0, cols, w, dst);
 }
 
 // Adds bias (when hasBias) and the old value at p (when loadC) to v and stores it at p.
@@ -475,15 +497,27 @@ function emptyProduct(
 // Floats of packed B-role and bytes of packed A-role scratch for `rows` x `cols` x k. Clamping
 // to a block first keeps the sizes from overflowing; a block pads to whole panels (NC = 1024 is
 // not a multiple of the relaxed build's 12 columns, so the clamp comes before the rounding).
-// The relaxed build packs for either tile (gemm), so it reserves room for the larger.
+// The relaxed build packs for either tile (gemm), so it reserves room for both: rows padded to
+// 12 and columns to 24 cover 3 and 4, 8 and 12 (one rounding is half the cost of two maxima in
+// matmul_f32_pack_bytes, which runs every call). Each gemm lays its scratch out for its own tile,
+// so that gemm<Narrow> is the SIMD128 build's gemm instruction for instruction.
+const PAD_ROWS = FMA_TILE ? 12 : GMR;
+const PAD_COLS = FMA_TILE ? 24 : GNR;
+
+@inline function panelBFloats(cols: i32, k: i32, nr: i32): i32 {
+  return depthBlock(k) * roundUp(min(NC, cols), nr);
+}
+
+@inline function panelABytes(rows: i32, k: i32, mr: i32, mc: i32): i32 {
+  return depthBlock(k) * roundUp(min(mc, rows), mr) * 4;
+}
+
 @inline function packedBFloats(cols: i32, k: i32): i32 {
-  if (FMA_TILE) return depthBlock(k) * max(roundUp(min(NC, cols), GNR), roundUp(min(NC, cols), NR));
-  return depthBlock(k) * roundUp(min(NC, cols), GNR);
+  return panelBFloats(cols, k, PAD_COLS);
 }
 
 @inline function packedABytes(rows: i32, k: i32): i32 {
-  if (FMA_TILE) return depthBlock(k) * max(roundUp(min(MC, rows), GMR), roundUp(min(MC, rows), MR)) * 4;
-  return depthBlock(k) * roundUp(min(MC, rows), GMR) * 4;
+  return panelABytes(rows, k, PAD_ROWS, MC);
 }
 
 @inline function scratchBytes(rows: i32, cols: i32, k: i32): i32 {
@@ -499,15 +533,19 @@ export function matmul_f32_pack_bytes(m: i32, n: i32, k: i32): i32 {
 }
 
 /**
- * Whether to compute Cᵀ = op(B)ᵀ·op(A)ᵀ instead. SIMD128 tiles are 4 rows (a last 1 or 2 rows
- * run at full speed in kernel2x16, so rows pad to a multiple of 2) by 8 columns (padded);
- * relaxed tiles are 3 by 12, both padded, but a swapped product runs in 4 x 8 tiles in either
- * build (gemm). So when n is narrow (the 10 classes of a classifier) exchanging the operands
- * wastes far less: n = 10 pads to 16 or 12 columns, but as rows to 10.
+ * Whether to compute Cᵀ = op(B)ᵀ·op(A)ᵀ instead, for a product that unswapped would run in 3 x 12
+ * tiles when `wide` (wideTiles), else in 4 x 8 ones. 4 x 8 tiles are 4 rows (a last 1 or 2 rows
+ * run at full speed in kernel2x16, so rows pad to a multiple of 2) by 8 columns (padded); 3 x 12
+ * tiles pad both, and a swapped product runs in 4 x 8 tiles in either build (gemm). So when n is
+ * narrow (the 10 classes of a classifier) exchanging the operands wastes far less: n = 10 pads
+ * to 16 or 12 columns, but as rows to 10. (Weighing the relaxed build's 4 x 8 products as if
+ * they ran in 3 x 12 tiles swapped 64³: it ran 0.98-0.99x the SIMD128 build, and 4x8x64 3.5x
+ * slower.)
  */
-@inline function swapOperands(m: i32, n: i32): bool {
-  const rowPad = FMA_TILE ? GMR : 2;
-  const straight = (<f64>m / <f64>roundUp(m, rowPad)) * (<f64>n / <f64>roundUp(n, GNR));
+@inline function swapOperands(m: i32, n: i32, wide: bool): bool {
+  const rowPad = wide ? GMR : 2;
+  const colPad = wide ? GNR : NR;
+  const straight = (<f64>m / <f64>roundUp(m, rowPad)) * (<f64>n / <f64>roundUp(n, colPad));
   const swapped = (<f64>n / <f64>roundUp(n, 2)) * (<f64>m / <f64>roundUp(m, NR));
   return swapped > straight * 1.1;
 }
@@ -516,23 +554,20 @@ export function matmul_f32_pack_bytes(m: i32, n: i32, k: i32): i32 {
  * The blocked product over rows [r0, r1) of the left operand L and rows [s0, s1) of the
  * right operand R (both seen as rows x depth: L(i, p) at l[i·lrs + p·lps], R(j, p) at
  * r[j·rrs + p·rps]); result (i, j) goes to C(i, j), or to C(j, i) with swap.
+ * gemm<Narrow> runs 4 x 8 tiles, gemm<Wide> (relaxed build, unswapped) 3 x 12 ones.
  */
-function gemm(
+function gemm<Tiles>(
   l: usize, lrs: i32, lps: i32, r: usize, rrs: i32, rps: i32, k: i32,
   c: usize, ldc: i32, bias: usize, acc: bool, swap: bool, pack: usize,
   r0: i32, r1: i32, s0: i32, s1: i32, lp: usize,
 ): void {
   const kcb = depthBlock(k);
-  // The relaxed build's 3 x 12 tile stores whole tiles in place only unswapped: a swapped one
-  // would store 12 rows of 3 floats. Swapped products (a narrow output such as 10 classes) run
-  // in the 4 x 8 tiles, which store transposed in place and do a last two rows in kernel2x16:
-  // [128x128]·[128x10] ran at 0.56-0.81x the SIMD128 build in 3 x 12 tiles. So do products the
-  // 3 x 12 tiles do not fit (wideTiles).
-  const wide = FMA_TILE && !swap && wideProduct;
+  const wide = isWide<Tiles>();
   const gmr = wide ? GMR : MR;
   const gnr = wide ? GNR : NR;
-  const aScratch = pack + (<usize>packedBFloats(s1 - s0, k) << 2);
-  const tile = aScratch + <usize>packedABytes(r1 - r0, k);
+  const mcb = wide ? GMC : MC;
+  const aScratch = pack + (<usize>panelBFloats(s1 - s0, k, gnr) << 2);
+  const tile = aScratch + <usize>panelABytes(r1 - r0, k, gmr, mcb);
   const crs = swap ? 1 : ldc; // C offset of one step along L's rows
   const ccs = swap ? ldc : 1; // ... and along R's rows
   // When few rows of L reuse each panel of R (a narrow output, swapped) and R's rows are
@@ -552,18 +587,17 @@ function gemm(
     for (let pc = 0; pc < k; pc += kcb) {
       const kc = min(kcb, k - pc);
       const bp = pack;
-      packPanels(r, rrs, rps, jc + nFull, tail8 - nFull, pc, kc, gnr, bp);
-      if (FMA_TILE && tail8 < nc) packPanels(r, rrs, rps, jc + tail8, 16, pc, kc, 8, bp + (<usize>(tail8 * kc) << 2));
+      packPanels<Tiles>(r, rrs, rps, jc + nFull, tail8 - nFull, pc, kc, gnr, bp);
+      if (FMA_TILE && tail8 < nc) packPanels<Tiles>(r, rrs, rps, jc + tail8, 16, pc, kc, 8, bp + (<usize>(tail8 * kc) << 2));
       const rp = r + ((<usize>jc + <usize>pc * <usize>rps) << 2); // R(jc, pc) when direct
       const loadC = acc || pc > 0;
       const bz: usize = pc == 0 ? bias : 0;
-      for (let ic = r0; ic < r1; ic += MC) {
-        const mc = min(MC, r1 - ic);
+      for (let ic = r0; ic < r1; ic += mcb) {
+        const mc = min(mcb, r1 - ic);
         // L already packed for every depth block (packLeft, rows [0, r1)): read in place.
         let ap = aScratch;
         if (lp != 0) ap = lp + ((<usize>pc * <usize>roundUp(r1, gmr) + <usize>ic * <usize>kc) << 2);
-        else if (gmr == GMR) packA(l, lrs, lps, ic, mc, pc, kc, ap);
-        else packPanels(l, lrs, lps, ic, mc, pc, kc, gmr, ap);
+        else packPanels<Tiles>(l, lrs, lps, ic, mc, pc, kc, gmr, ap);
         // A last panel of one or two rows goes to kernel2x16 below (4 x 8 tiles only).
         const mFull = !wide && mc % MR <= 2 ? mc - mc % MR : mc;
         for (let jr = 0; jr < nc; jr += wide && jr >= tail8 ? 8 : gnr) {
@@ -674,11 +708,13 @@ function range(
   const aps = ta ? m : 1;
   const brs = tb ? k : 1;
   const bps = tb ? 1 : n;
-  if (FMA_TILE) wideProduct = wideTiles(m, n);
-  if (swapOperands(m, n)) {
-    gemm(b, brs, bps, a, ars, aps, k, c, n, biasPtr, acc, true, pack, colStart, colEnd, rowStart, rowEnd, 0);
+  const wide = FMA_TILE && wideTiles(m, n);
+  if (swapOperands(m, n, wide)) {
+    gemm<Narrow>(b, brs, bps, a, ars, aps, k, c, n, biasPtr, acc, true, pack, colStart, colEnd, rowStart, rowEnd, 0);
+  } else if (wide) {
+    gemm<Wide>(a, ars, aps, b, brs, bps, k, c, n, biasPtr, acc, false, pack, rowStart, rowEnd, colStart, colEnd, left);
   } else {
-    gemm(a, ars, aps, b, brs, bps, k, c, n, biasPtr, acc, false, pack, rowStart, rowEnd, colStart, colEnd, left);
+    gemm<Narrow>(a, ars, aps, b, brs, bps, k, c, n, biasPtr, acc, false, pack, rowStart, rowEnd, colStart, colEnd, left);
   }
 }
 
@@ -694,8 +730,7 @@ function range(
 
 /** Bytes of op(A) packed for every depth block. */
 @inline function leftBytes(m: i32, k: i32): i32 {
-  if (FMA_TILE) return max(roundUp(m, GMR), roundUp(m, MR)) * k * 4;
-  return roundUp(m, GMR) * k * 4;
+  return roundUp(m, PAD_ROWS) * k * 4;
 }
 
 const SHARE_HEADER = 64; // a share's first line: non-zero once op(A) is packed in it this call
@@ -710,7 +745,7 @@ export function matmul_f32_cols_bytes(m: i32, cols: i32, k: i32): i32 {
 
 /** Whether matmul_f32_range computes this m x n product as Cᵀ (its left operand is then op(B)). */
 export function matmul_f32_swaps(m: i32, n: i32): bool {
-  return swapOperands(m, n);
+  return swapOperands(m, n, FMA_TILE && wideTiles(m, n));
 }
 
 /** Packs all of op(A) for every depth block: block p at dst + p·kc_max·roundUp(m)·4, as gemm packs it. */
@@ -723,8 +758,8 @@ function packLeft(a: usize, m: i32, k: i32, flags: i32, dst: usize): void {
   for (let pc = 0; pc < k; pc += kcb) {
     const kc = min(kcb, k - pc);
     const d = dst + (<usize>pc * <usize>lRows << 2);
-    if (w == GMR) packA(a, ta ? 1 : k, ta ? m : 1, 0, m, pc, kc, d);
-    else packPanels(a, ta ? 1 : k, ta ? m : 1, 0, m, pc, kc, w, d);
+    if (w == MR) packPanels<Narrow>(a, ta ? 1 : k, ta ? m : 1, 0, m, pc, kc, MR, d);
+    else packPanels<Wide>(a, ta ? 1 : k, ta ? m : 1, 0, m, pc, kc, GMR, d);
   }
 }
 

@@ -349,6 +349,25 @@ describe('matmul_f32 against a float64 reference', () => {
     }
   });
 
+  it('swaps the operands for a narrow output only, in both builds', () => {
+    // Cᵀ = op(B)ᵀ·op(A)ᵀ pays where n is narrow (10 classes). The relaxed build once weighed its
+    // 4 x 8 products as if they ran in 3 x 12 tiles, and so swapped 64³ (0.98-0.99x the SIMD128
+    // build) and 4x8x64 (3.5x slower).
+    for (const build of builds.slice(1)) {
+      for (const [m, n, swaps] of [
+        [64, 64, 0],
+        [4, 8, 0],
+        [16, 16, 0],
+        [32, 32, 0],
+        [128, 128, 0],
+        [128, 10, 1],
+        [784, 10, 1],
+      ]) {
+        expect(build.ex.matmul_f32_swaps(m, n), `${build.name} ${m} x ${n}`).toBe(swaps);
+      }
+    }
+  });
+
   it('column chunks that pack op(A) once per share (matmul_f32_range_cols) give the same bits', () => {
     // Two shares, as two threads hold them: share 0 runs chunks 0 and 2 (packing op(A) only for
     // the first), share 1 runs chunk 1. Cut every 16 columns, which splits relaxed 12-wide tiles.
