@@ -6,6 +6,7 @@
 // of neighbouring slices gives one ratio: a slow stretch slows both halves of a pair alike.
 import { buildPeerName, otherBuild } from '../builds.js';
 import { summarize } from '../harness.js';
+import { ratioCells, timePaired } from '../paired.js';
 import type { ConvSpec, MatmulSpec, Peer, Prepared } from '../peers/types.js';
 import { relativeError, SEED, uniform } from '../random.js';
 import type { CaseResult, Cell } from '../report.js';
@@ -18,45 +19,6 @@ interface Paired {
   params: Record<string, number | string | boolean>;
   flops: number;
   prepare: (peer: Peer) => Promise<Prepared>;
-}
-
-/** Seconds per call over `calls` calls. */
-function slice(run: () => unknown, calls: number): number {
-  const t0 = performance.now();
-  for (let i = 0; i < calls; i++) run();
-  return (performance.now() - t0) / 1e3 / calls;
-}
-
-const quantile = (sorted: number[], q: number) => sorted[Math.round(q * (sorted.length - 1))];
-
-/**
- * Times `own` and `other` in `pairs` pairs of slices (AB, then BA, …), each slice about `sliceMs`
- * long after warming both for `warmupMs`. Returns each build's per-call seconds and, per pair,
- * own's seconds / other's (the other build's speed / own's).
- */
-export function timePaired(
-  own: () => unknown,
-  other: () => unknown,
-  pairs: number,
-  sliceMs: number,
-  warmupMs: number,
-): { own: number[]; other: number[]; ratios: number[] } {
-  let perCall = 0;
-  const until = performance.now() + warmupMs;
-  do perCall = Math.max(slice(own, 1), slice(other, 1));
-  while (performance.now() < until);
-  const calls = Math.max(1, Math.round(sliceMs / 1e3 / perCall));
-  const times = { own: [] as number[], other: [] as number[], ratios: [] as number[] };
-  for (let p = 0; p < pairs; p++) {
-    const [first, second] = p % 2 === 0 ? [own, other] : [other, own];
-    const a = slice(first, calls);
-    const b = slice(second, calls);
-    const [o, t] = p % 2 === 0 ? [a, b] : [b, a];
-    times.own.push(o);
-    times.other.push(t);
-    times.ratios.push(o / t);
-  }
-  return times;
 }
 
 function cases(quick: boolean): Paired[] {
@@ -91,8 +53,6 @@ function cases(quick: boolean): Paired[] {
   }
   return out;
 }
-
-const fmt = (x: number) => `${x.toFixed(3)}×`;
 
 export const buildsSuite: Suite = {
   name: 'builds',
@@ -133,13 +93,7 @@ export const buildsSuite: Suite = {
           flops: c.flops,
           cells: [cell('asgrad', t.own), cell(otherName, t.other)],
         });
-        const r = [...t.ratios].sort((x, y) => x - y);
-        rows.push([
-          c.name,
-          fmt(quantile(r, 0.5)),
-          `${fmt(quantile(r, 0.25))}–${fmt(quantile(r, 0.75))}`,
-          `${fmt(r[0])}–${fmt(r[r.length - 1])}`,
-        ]);
+        rows.push([c.name, ...ratioCells(t.ratios)]);
       } finally {
         a.dispose();
         b.dispose();

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { timePaired } from '../src/suites/builds.js';
+import { timePaired } from '../src/paired.js';
 
 /**
  * A clock that only the two bodies move: own takes 1 ms a call, other `otherMs(n)` for its n-th

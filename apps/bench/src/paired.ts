@@ -1,0 +1,53 @@
+// Paired timing: two bodies in alternating short slices, one ratio per pair of neighbouring
+// slices. This VM has slow stretches of seconds; separate rounds of 150 ms can fall one in a slow
+// stretch and the other not, while a pair of ~10 ms slices is slowed (nearly) alike.
+
+/** Seconds per call over `calls` calls. */
+function slice(run: () => unknown, calls: number): number {
+  const t0 = performance.now();
+  for (let i = 0; i < calls; i++) run();
+  return (performance.now() - t0) / 1e3 / calls;
+}
+
+const quantile = (sorted: number[], q: number) => sorted[Math.round(q * (sorted.length - 1))];
+const fmt = (x: number) => `${x.toFixed(3)}×`;
+
+/** Table cells of per-pair ratios: median, quartiles, range. */
+export function ratioCells(ratios: number[]): string[] {
+  const r = [...ratios].sort((x, y) => x - y);
+  return [
+    fmt(quantile(r, 0.5)),
+    `${fmt(quantile(r, 0.25))}–${fmt(quantile(r, 0.75))}`,
+    `${fmt(r[0])}–${fmt(r[r.length - 1])}`,
+  ];
+}
+
+/**
+ * Times `own` and `other` in `pairs` pairs of slices (AB, then BA, …), each slice about `sliceMs`
+ * long after warming both for `warmupMs`. Returns each body's per-call seconds and, per pair,
+ * own's seconds / other's (other's speed / own's).
+ */
+export function timePaired(
+  own: () => unknown,
+  other: () => unknown,
+  pairs: number,
+  sliceMs: number,
+  warmupMs: number,
+): { own: number[]; other: number[]; ratios: number[] } {
+  let perCall = 0;
+  const until = performance.now() + warmupMs;
+  do perCall = Math.max(slice(own, 1), slice(other, 1));
+  while (performance.now() < until);
+  const calls = Math.max(1, Math.round(sliceMs / 1e3 / perCall));
+  const times = { own: [] as number[], other: [] as number[], ratios: [] as number[] };
+  for (let p = 0; p < pairs; p++) {
+    const [first, second] = p % 2 === 0 ? [own, other] : [other, own];
+    const a = slice(first, calls);
+    const b = slice(second, calls);
+    const [o, t] = p % 2 === 0 ? [a, b] : [b, a];
+    times.own.push(o);
+    times.other.push(t);
+    times.ratios.push(o / t);
+  }
+  return times;
+}
