@@ -2,7 +2,17 @@
 import { parseArgs } from 'node:util';
 
 /** The suites, in the order a full run takes them (peak first: the others cite it). */
-export const SUITE_NAMES = ['peak', 'matmul', 'conv', 'builds', 'ops', 'optim', 'train', 'pytorch'] as const;
+export const SUITE_NAMES = [
+  'peak',
+  'matmul',
+  'conv',
+  'builds',
+  'targets',
+  'ops',
+  'optim',
+  'train',
+  'pytorch',
+] as const;
 export type SuiteName = (typeof SUITE_NAMES)[number];
 
 export interface CliOptions {
@@ -21,6 +31,8 @@ Suites (default: all of them):
   conv     the CNN's conv2d forward, dx and dw: asgrad vs TF.js wasm/cpu, jax-js
   builds   asgrad's relaxed-SIMD against its SIMD128 build on the matmul and conv cases,
            both in this process on one thread, in alternating slices (paired ratios)
+  targets  the issue's matmul targets, paired the same way: asgrad on one thread against
+           TF.js wasm's A·B, and on n threads against one (512³ and the MNIST shapes)
   ops      per-op overhead of a 1, 1,000 and 100,000-element add
   optim    one step of each optimizer over 1M parameters: asgrad vs TF.js wasm/cpu
   train    MNIST MLP and CNN samples/s and peak RSS: asgrad vs TF.js model.fit, jax-js jit step

@@ -22,10 +22,17 @@ export function ratioCells(ratios: number[]): string[] {
   ];
 }
 
+/** Untimed set-up before each slice of a side (e.g. the thread count it runs on). */
+export interface PairedEnter {
+  own?: () => void;
+  other?: () => void;
+}
+
 /**
  * Times `own` and `other` in `pairs` pairs of slices (AB, then BA, …), each slice about `sliceMs`
- * long after warming both for `warmupMs`. Returns each body's per-call seconds and, per pair,
- * own's seconds / other's (other's speed / own's).
+ * long after warming both for `warmupMs`; `enter` runs before every slice (and warm-up call) of
+ * its side, outside the timing. Returns each body's per-call seconds and, per pair, own's
+ * seconds / other's (other's speed / own's).
  */
 export function timePaired(
   own: () => unknown,
@@ -33,17 +40,24 @@ export function timePaired(
   pairs: number,
   sliceMs: number,
   warmupMs: number,
+  enter: PairedEnter = {},
 ): { own: number[]; other: number[]; ratios: number[] } {
+  const sides = { own: [own, enter.own], other: [other, enter.other] } as const;
+  const timeSide = (side: keyof typeof sides, calls: number) => {
+    const [run, before] = sides[side];
+    before?.();
+    return slice(run, calls);
+  };
   let perCall = 0;
   const until = performance.now() + warmupMs;
-  do perCall = Math.max(slice(own, 1), slice(other, 1));
+  do perCall = Math.max(timeSide('own', 1), timeSide('other', 1));
   while (performance.now() < until);
   const calls = Math.max(1, Math.round(sliceMs / 1e3 / perCall));
   const times = { own: [] as number[], other: [] as number[], ratios: [] as number[] };
   for (let p = 0; p < pairs; p++) {
-    const [first, second] = p % 2 === 0 ? [own, other] : [other, own];
-    const a = slice(first, calls);
-    const b = slice(second, calls);
+    const [first, second] = p % 2 === 0 ? (['own', 'other'] as const) : (['other', 'own'] as const);
+    const a = timeSide(first, calls);
+    const b = timeSide(second, calls);
     const [o, t] = p % 2 === 0 ? [a, b] : [b, a];
     times.own.push(o);
     times.other.push(t);

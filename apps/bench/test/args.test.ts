@@ -29,7 +29,7 @@ describe('parseCliArgs', () => {
 
   it('rejects an unknown suite and lists the available ones', () => {
     expect(() => parseCliArgs(['matmull'])).toThrow(
-      /unknown suite 'matmull'; available: peak, matmul, conv, builds, ops, optim, train, pytorch/,
+      /unknown suite 'matmull'; available: peak, matmul, conv, builds, targets, ops, optim, train, pytorch/,
     );
   });
 

@@ -13,7 +13,7 @@ describe('cli', () => {
     expect(r.stdout).toMatch(
       /^Usage: pnpm bench \[suite\.\.\.\] \[--quick\] \[--json FILE\] \[--markdown FILE\]/,
     );
-    for (const s of ['peak', 'matmul', 'conv', 'builds', 'ops', 'optim', 'train', 'pytorch'])
+    for (const s of ['peak', 'matmul', 'conv', 'builds', 'targets', 'ops', 'optim', 'train', 'pytorch'])
       expect(r.stdout).toMatch(new RegExp(`^  ${s} `, 'm'));
   });
 

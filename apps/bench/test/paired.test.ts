@@ -52,4 +52,25 @@ describe('timePaired', () => {
     for (const r of t.ratios.slice(0, 4)) expect(r).toBeCloseTo(0.5, 12);
     for (const r of t.ratios.slice(4)) expect(r).toBeCloseTo(1 / 3, 12);
   });
+
+  it('runs the enter of a side before each of its slices, untimed', () => {
+    const clock = fakeClock();
+    const t = timePaired(clock.own, clock.other, 2, 10, 0, {
+      own: () => clock.order.push('enter own'),
+      other: () => clock.order.push('enter other'),
+    });
+    // Warm-up: one call each. Then own, other | other, own in slices of 5 calls.
+    const slice = (side: string) => [`enter ${side}`, ...Array(5).fill(side)];
+    expect(clock.order).toEqual([
+      'enter own',
+      'own',
+      'enter other',
+      'other',
+      ...slice('own'),
+      ...slice('other'),
+      ...slice('other'),
+      ...slice('own'),
+    ]);
+    for (const r of t.ratios) expect(r).toBeCloseTo(0.5, 12);
+  });
 });

@@ -8,6 +8,7 @@ import { opsSuite } from './ops.js';
 import { optimSuite } from './optim.js';
 import { peakSuite } from './peak.js';
 import { pytorchSuite } from './pytorch.js';
+import { targetsSuite } from './targets.js';
 import { trainSuite } from './train.js';
 import type { Suite } from './types.js';
 
@@ -16,6 +17,7 @@ export const SUITES: Record<SuiteName, Suite> = {
   matmul: matmulSuite,
   conv: convSuite,
   builds: buildsSuite,
+  targets: targetsSuite,
   ops: opsSuite,
   optim: optimSuite,
   train: trainSuite,
