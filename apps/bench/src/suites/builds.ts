@@ -7,12 +7,15 @@
 import { buildPeerName, otherBuild } from '../builds.js';
 import { summarize } from '../harness.js';
 import { ratioCells, timePaired } from '../paired.js';
+import { sameProcessBuildPeer } from '../peers/same-process-build.js';
 import type { ConvSpec, MatmulSpec, Peer, Prepared } from '../peers/types.js';
 import { relativeError, SEED, uniform } from '../random.js';
 import type { CaseResult, Cell } from '../report.js';
 import { cnnShapes, convFlops, convInputs, PASSES } from './conv.js';
 import { FORMS, FULL_SHAPES, QUICK_SHAPES } from './matmul.js';
 import type { BenchContext, Suite } from './types.js';
+
+const CONTROL = 'asgrad-copy';
 
 interface Paired {
   name: string;
@@ -66,54 +69,68 @@ export const buildsSuite: Suite = {
       throw new Error(
         `builds: needs asgrad and ${otherName} (${other?.loadError ?? own?.loadError ?? 'not loaded'})`,
       );
+    // The control: the loaded build again, in a second instance beside it, run as the other build
+    // is. What it reads against asgrad is what identical code reads: the resolution of the ratios.
+    const control = {
+      ...(await sameProcessBuildPeer(otherBuild() === 'relaxed' ? 'simd128' : 'relaxed')),
+      name: CONTROL,
+    };
     const pairs = ctx.quick ? 6 : 40;
     const sliceMs = ctx.quick ? 2 : 10;
     const results: CaseResult[] = [];
     const rows: string[][] = [];
     for (const c of cases(ctx.quick)) {
       ctx.log(`builds ${c.name}`);
-      const a = await c.prepare(own);
-      const b = await c.prepare(other);
+      const [a, b, copy] = [await c.prepare(own), await c.prepare(other), await c.prepare(control)];
       try {
-        const gap = relativeError(await a.output(), await b.output());
-        await a.enter?.();
-        await b.enter?.();
+        const want = await a.output();
+        const [gap, copyGap] = [
+          relativeError(want, await b.output()),
+          relativeError(want, await copy.output()),
+        ];
+        for (const p of [a, b, copy]) await p.enter?.();
         const t = timePaired(a.run, b.run, pairs, sliceMs, ctx.timing.warmupMs);
-        const cell = (peer: string, seconds: number[]): Cell => ({
+        const tc = timePaired(a.run, copy.run, pairs, sliceMs, ctx.timing.warmupMs);
+        const cell = (peer: string, seconds: number[], mismatch?: string): Cell => ({
           peer,
           status: 'ok',
           seconds: summarize(seconds),
           reps: pairs,
-          // Both builds compute the same sums: FMA's single rounding differs by far less than 1e-4.
-          ...(peer === otherName && gap > 1e-4 ? { mismatch: `differs by ${gap.toExponential(1)}` } : {}),
+          ...(mismatch ? { mismatch } : {}),
         });
         results.push({
           name: c.name,
           params: c.params,
           flops: c.flops,
-          cells: [cell('asgrad', t.own), cell(otherName, t.other)],
+          cells: [
+            cell('asgrad', t.own),
+            // Both builds compute the same sums: FMA's single rounding differs by far less than 1e-4.
+            cell(otherName, t.other, gap > 1e-4 ? `differs by ${gap.toExponential(1)}` : undefined),
+            // The same binary: the same bits.
+            cell(CONTROL, tc.other, copyGap > 0 ? `differs by ${copyGap.toExponential(1)}` : undefined),
+          ],
         });
-        rows.push([c.name, ...ratioCells(t.ratios)]);
+        rows.push([c.name, ...ratioCells(t.ratios), ...ratioCells(tc.ratios).slice(0, 2)]);
       } finally {
-        a.dispose();
-        b.dispose();
+        for (const p of [a, b, copy]) p.dispose();
       }
     }
     return {
       suite: 'builds',
       title: this.title,
       unit: 'GFLOP/s',
-      peers: ['asgrad', otherName],
+      peers: ['asgrad', otherName, CONTROL],
       baseline: 'asgrad',
       notes: [
         `asgrad (the build this process loaded) and ${otherName} (the other build, loaded beside it by @asgrad/kernels' \`loadBuild\` and run through \`withBuild\`), both on this thread, the same wrappers and cases as the matmul and conv suites.`,
         `${pairs} pairs of slices of about ${sliceMs} ms each, alternating which build goes first. The GFLOP/s cells are the median (min–max) over the slices; the table below gives, per pair, ${otherName} speed / asgrad speed, which a slow stretch of the machine moves far less than separate rounds.`,
+        `${CONTROL}: the control, asgrad's own build loaded a second time by \`loadBuild\` and run as ${otherName} is, paired with asgrad the same way. It runs the same binary, so its ratios show what identical code reads here: a ${otherName} ratio inside them is no evidence of a difference.`,
       ],
       cases: results,
       tables: [
         {
-          title: `${otherName} speed / asgrad speed, per pair of neighbouring slices`,
-          header: ['case', 'median', 'quartiles', 'range'],
+          title: `${otherName} speed / asgrad speed, and the control's (${CONTROL}), per pair of neighbouring slices`,
+          header: ['case', 'median', 'quartiles', 'range', `control (${CONTROL}) median`, 'quartiles'],
           rows,
         },
       ],
