@@ -1,6 +1,8 @@
 // Paired timing: two bodies in alternating short slices, one ratio per pair of neighbouring
 // slices. This VM has slow stretches of seconds; separate rounds of 150 ms can fall one in a slow
-// stretch and the other not, while a pair of ~10 ms slices is slowed (nearly) alike.
+// stretch and the other not, while a pair of ~10 ms slices is slowed (nearly) alike. (mitata,
+// which times the rotation rounds in ../harness.ts, measures one body per call; the alternation
+// is what is needed here, and a slice is a plain loop between two clock reads.)
 
 /** Seconds per call over `calls` calls. */
 function slice(run: () => unknown, calls: number): number {
