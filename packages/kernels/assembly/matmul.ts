@@ -62,8 +62,9 @@ function wideTiles(m: i32, n: i32): bool {
   return 1.02 * rn * cn >= rw * cw;
 }
 
-// The relaxed build's choice for the product matmul_f32_range_cols computes, for packLeft (a
-// global rather than an argument so that the SIMD128 build, which never reads it, is unchanged).
+// The relaxed build's choice for the product the current call computes (wideTiles), set once by
+// the export that starts it and read by range and packLeft (a global rather than an argument so
+// that the SIMD128 build, which never reads it, is unchanged).
 let wideProduct: bool = true;
 
 // gemm's tiles, chosen at compile time: the relaxed build's 3 x 12 path (gemm<Wide>) and 4 x 8
@@ -685,10 +686,11 @@ export function matmul_f32_range(
   m: i32, n: i32, k: i32, flags: i32, pack: usize,
   rowStart: i32, rowEnd: i32, colStart: i32, colEnd: i32,
 ): void {
+  if (FMA_TILE) wideProduct = wideTiles(m, n);
   range(a, b, c, bias, m, n, k, flags, pack, rowStart, rowEnd, colStart, colEnd, 0);
 }
 
-/** matmul_f32_range, reading op(A) from left (packLeft) when left != 0 (then not swapped, rowStart 0). */
+/** matmul_f32_range, reading op(A) from left (packLeft) when left != 0 (then not swapped, rowStart 0); the caller has set wideProduct. */
 function range(
   a: usize, b: usize, c: usize, bias: usize,
   m: i32, n: i32, k: i32, flags: i32, pack: usize,
@@ -708,7 +710,7 @@ function range(
   const aps = ta ? m : 1;
   const brs = tb ? k : 1;
   const bps = tb ? 1 : n;
-  const wide = FMA_TILE && wideTiles(m, n);
+  const wide = FMA_TILE && wideProduct;
   if (swapOperands(m, n, wide)) {
     gemm<Narrow>(b, brs, bps, a, ars, aps, k, c, n, biasPtr, acc, true, pack, colStart, colEnd, rowStart, rowEnd, 0);
   } else if (wide) {
