@@ -1,5 +1,6 @@
 // The run's shared state: timing options, lazily loaded peers, and the peak figures.
 import { errorText, FULL, QUICK } from './harness.js';
+import { asgradThreads } from './peer-names.js';
 import { failedPeer, type Peer } from './peers/types.js';
 import { measurePeak, PEAK_ROUNDS } from './suites/peak.js';
 import type { BenchContext, PeakFigures } from './suites/types.js';
@@ -44,7 +45,7 @@ async function otherBuildOf(own: Peer[], onClose: (close: () => void) => void): 
   const { kernelInfo } = await import('@asgrad/kernels');
   const { buildPeerName } = await import('./builds.js');
   const build = kernelInfo().simd === 'relaxed' ? 'simd128' : 'relaxed';
-  const threads = own.map((p) => Number(/^asgrad-(\d+)t$/.exec(p.name)?.[1] ?? 1));
+  const threads = own.map((p) => asgradThreads(p.name) ?? 1);
   const peers: Peer[] = [];
   try {
     const { sameProcessBuildPeer } = await import('./peers/same-process-build.js');

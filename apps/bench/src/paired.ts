@@ -11,6 +11,9 @@ function slice(run: () => unknown, calls: number): number {
   return (performance.now() - t0) / 1e3 / calls;
 }
 
+import { summarize } from './harness.js';
+import type { Cell } from './report.js';
+
 const quantile = (sorted: number[], q: number) => sorted[Math.round(q * (sorted.length - 1))];
 const fmt = (x: number) => `${x.toFixed(3)}×`;
 
@@ -23,6 +26,15 @@ export function ratioCells(ratios: number[]): string[] {
     `${fmt(r[0])}–${fmt(r[r.length - 1])}`,
   ];
 }
+
+/** A report cell of one side's per-call seconds over `pairs` slices, with a mismatch if any. */
+export const pairedCell = (peer: string, seconds: number[], pairs: number, mismatch?: string): Cell => ({
+  peer,
+  status: 'ok',
+  seconds: summarize(seconds),
+  reps: pairs,
+  ...(mismatch ? { mismatch } : {}),
+});
 
 /** Untimed set-up before each slice of a side (e.g. the thread count it runs on). */
 export interface PairedEnter {

@@ -1,6 +1,7 @@
 // The report a run produces: plain data (written as JSON) and its Markdown rendering.
 // Every figure is derived from per-call seconds, so ratios and GFLOP/s come from the
 // same numbers the JSON holds.
+import { asgradThreads } from './peer-names.js';
 
 /** Median, min and max over the interleaved repetitions of one measurement. */
 export interface Stat {
@@ -141,7 +142,7 @@ export function headlines(report: Report): Headline[] {
       const geomean = Math.exp(rs.reduce((a, r) => a + Math.log(r), 0) / rs.length);
       const inverse = `${fmt(1 / geomean)}× (${fmt(1 / Math.max(...rs))}×–${fmt(1 / Math.min(...rs))}×)`;
       // asgrad against itself on n threads: the useful figure is the inverse, the speedup.
-      const threads = /^asgrad-(\d+)t$/.exec(peer)?.[1];
+      const threads = asgradThreads(peer);
       const build = /^asgrad-(simd128|relaxed)/.exec(peer)?.[1];
       out.push({
         suite: s.suite,

@@ -1,25 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { buildPeerName, otherBuild } from '../src/builds.js';
-import { QUICK } from '../src/harness.js';
 import { asgradPeers } from '../src/peers/asgrad.js';
 import { sameProcessBuildPeer } from '../src/peers/same-process-build.js';
 import type { SuiteResult } from '../src/report.js';
 import { buildsSuite } from '../src/suites/builds.js';
-import type { BenchContext } from '../src/suites/types.js';
+import { quickContext } from './quick-context.js';
 
 describe('builds suite', () => {
   it('pairs the other build and a control (the own build again, same bits) with asgrad', async () => {
     const peers = [...(await asgradPeers(1)), await sameProcessBuildPeer(otherBuild())];
     const other = buildPeerName(otherBuild(), 1);
-    const ctx: BenchContext = {
-      quick: true,
-      timing: QUICK,
-      log: () => {},
-      peers: async () => peers,
-      peak: async () => ({ simd128: 1 }),
-      setPeak: () => {},
-    };
-    const result = (await buildsSuite.run(ctx)) as SuiteResult;
+    const result = (await buildsSuite.run(quickContext(peers))) as SuiteResult;
     expect(result.peers).toEqual(['asgrad', other, 'asgrad-copy']);
     expect(result.cases.length).toBeGreaterThan(0);
     for (const c of result.cases) {

@@ -1,11 +1,10 @@
 import { kernelInfo } from '@asgrad/kernels';
 import { describe, expect, it } from 'vitest';
-import { QUICK } from '../src/harness.js';
 import { asgradPeers } from '../src/peers/asgrad.js';
 import { tfjsPeers } from '../src/peers/tfjs.js';
 import type { SuiteResult } from '../src/report.js';
 import { targetsSuite } from '../src/suites/targets.js';
-import type { BenchContext } from '../src/suites/types.js';
+import { quickContext } from './quick-context.js';
 
 const ratio = (cell: string) => Number(cell.replace('×', ''));
 
@@ -13,15 +12,7 @@ describe('targets suite', () => {
   it('pairs asgrad with TF.js A·B on one thread and n threads with one, and leaves one thread set', async () => {
     const peers = [...(await asgradPeers(2)), ...(await tfjsPeers())];
     const many = peers.find((p) => p.name === 'asgrad-2t');
-    const ctx: BenchContext = {
-      quick: true,
-      timing: QUICK,
-      log: () => {},
-      peers: async () => peers,
-      peak: async () => ({ simd128: 1 }),
-      setPeak: () => {},
-    };
-    const result = (await targetsSuite.run(ctx)) as SuiteResult;
+    const result = (await targetsSuite.run(quickContext(peers))) as SuiteResult;
     expect(result.cases.map((c) => c.name)).toEqual(['64³ A·B', '64³ A·Bᵀ', '64³ Aᵀ·B']);
     const names = ['asgrad', ...(many ? ['asgrad-2t'] : []), 'tfjs-wasm'];
     expect(result.peers).toEqual(names);

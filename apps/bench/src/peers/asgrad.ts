@@ -14,6 +14,7 @@ import {
 import * as optim from '@asgrad/optim';
 import { kernelsLibrary } from '../builds.js';
 import { OPTIMIZERS } from '../optimizers.js';
+import { asgradPeerName } from '../peer-names.js';
 import type { AddSpec, ConvSpec, MatmulSpec, OptimSpec, Peer, Prepared } from './types.js';
 
 function upload(data: Float32Array): number {
@@ -155,7 +156,7 @@ function onThreads<S>(threads: number, prepare: (spec: S) => Prepared | Promise<
  */
 export async function asgradPeers(threads: number): Promise<Peer[]> {
   await ready();
-  const library = (t: number) => kernelsLibrary(t === 1 ? 'asgrad' : `asgrad-${t}t`, kernelInfo(), t);
+  const library = (t: number) => kernelsLibrary(asgradPeerName(t), kernelInfo(), t);
   const one: Peer = {
     name: 'asgrad',
     library: library(1),
@@ -167,7 +168,7 @@ export async function asgradPeers(threads: number): Promise<Peer[]> {
   // Without shared memory the kernels run on one thread whatever is asked: no second column.
   if (threads < 2 || !kernelInfo().sharedMemory) return [one];
   const many: Peer = {
-    name: `asgrad-${threads}t`,
+    name: asgradPeerName(threads),
     library: library(threads),
     matmul: onThreads(threads, prepareMatmul),
     conv2d: onThreads(threads, prepareConv),

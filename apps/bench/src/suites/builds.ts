@@ -5,12 +5,12 @@
 // (the other through @asgrad/kernels' loadBuild), in alternating slices of ~10 ms, and each pair
 // of neighbouring slices gives one ratio: a slow stretch slows both halves of a pair alike.
 import { buildPeerName, otherBuild } from '../builds.js';
-import { summarize } from '../harness.js';
-import { ratioCells, timePaired } from '../paired.js';
+import { pairedCell, ratioCells, timePaired } from '../paired.js';
 import { sameProcessBuildPeer } from '../peers/same-process-build.js';
 import type { ConvSpec, MatmulSpec, Peer, Prepared } from '../peers/types.js';
 import { relativeError, SEED, uniform } from '../random.js';
-import type { CaseResult, Cell } from '../report.js';
+import type { CaseResult } from '../report.js';
+import { needPeer } from './common.js';
 import { cnnShapes, convFlops, convInputs, PASSES } from './conv.js';
 import { FORMS, FULL_SHAPES, QUICK_SHAPES } from './matmul.js';
 import type { BenchContext, Suite } from './types.js';
@@ -63,12 +63,8 @@ export const buildsSuite: Suite = {
   async run(ctx: BenchContext) {
     const all = await ctx.peers();
     const otherName = buildPeerName(otherBuild(), 1);
-    const own = all.find((p) => p.name === 'asgrad');
-    const other = all.find((p) => p.name === otherName);
-    if (!own || own.loadError || !other || other.loadError)
-      throw new Error(
-        `builds: needs asgrad and ${otherName} (${other?.loadError ?? own?.loadError ?? 'not loaded'})`,
-      );
+    const own = needPeer('builds', all, 'asgrad');
+    const other = needPeer('builds', all, otherName);
     // The control: the loaded build again, in a second instance beside it, run as the other build
     // is. What it reads against asgrad is what identical code reads: the resolution of the ratios.
     const control = {
@@ -91,13 +87,8 @@ export const buildsSuite: Suite = {
         for (const p of [a, b, copy]) await p.enter?.();
         const t = timePaired(a.run, b.run, pairs, sliceMs, ctx.timing.warmupMs);
         const tc = timePaired(a.run, copy.run, pairs, sliceMs, ctx.timing.warmupMs);
-        const cell = (peer: string, seconds: number[], mismatch?: string): Cell => ({
-          peer,
-          status: 'ok',
-          seconds: summarize(seconds),
-          reps: pairs,
-          ...(mismatch ? { mismatch } : {}),
-        });
+        const cell = (peer: string, seconds: number[], mismatch?: string) =>
+          pairedCell(peer, seconds, pairs, mismatch);
         results.push({
           name: c.name,
           params: c.params,

@@ -9,6 +9,14 @@ import type { Cell } from '../report.js';
 import type { BenchContext } from './types.js';
 
 /** A peer's preparation for a case, or the reason it sits this case out. */
+/** The peer named `name`, loaded; a suite that cannot run without it says so. */
+export function needPeer(suite: string, peers: Peer[], name: string): Peer {
+  const peer = peers.find((p) => p.name === name);
+  if (!peer || peer.loadError)
+    throw new Error(`${suite}: needs ${name} (${peer?.loadError ?? 'not loaded'})`);
+  return peer;
+}
+
 export type Plan = { prepare: () => Promise<Prepared> } | { skip: string };
 
 /**

@@ -5,11 +5,12 @@
 // by up to 0.22 where a slow stretch of this VM fell on one side's rounds. Here each ratio comes
 // from a pair of neighbouring ~20 ms slices (../paired.ts), which a slow stretch slows alike.
 import { setThreads } from '@asgrad/kernels';
-import { summarize } from '../harness.js';
-import { type PairedEnter, ratioCells, timePaired } from '../paired.js';
+import { pairedCell as cell, type PairedEnter, ratioCells, timePaired } from '../paired.js';
+import { asgradThreads } from '../peer-names.js';
 import type { MatmulSpec, Peer, Prepared } from '../peers/types.js';
 import { relativeError, SEED, uniform } from '../random.js';
-import type { CaseResult, Cell } from '../report.js';
+import type { CaseResult } from '../report.js';
+import { needPeer } from './common.js';
 import { FORMS, MNIST, type Shape, square } from './matmul.js';
 import type { BenchContext, Suite } from './types.js';
 
@@ -20,25 +21,11 @@ const QUICK_TARGET_SHAPES: Shape[] = [square(64)];
 function manyThreads(peers: Peer[]): { peer: Peer; threads: number } | undefined {
   let best: { peer: Peer; threads: number } | undefined;
   for (const peer of peers) {
-    const threads = Number(/^asgrad-(\d+)t$/.exec(peer.name)?.[1] ?? 0);
+    const threads = asgradThreads(peer.name) ?? 0;
     if (threads > 1 && !peer.loadError && threads > (best?.threads ?? 0)) best = { peer, threads };
   }
   return best;
 }
-
-function need(peers: Peer[], name: string): Peer {
-  const peer = peers.find((p) => p.name === name);
-  if (!peer || peer.loadError) throw new Error(`targets: needs ${name} (${peer?.loadError ?? 'not loaded'})`);
-  return peer;
-}
-
-const cell = (peer: string, seconds: number[], pairs: number, mismatch?: string): Cell => ({
-  peer,
-  status: 'ok',
-  seconds: summarize(seconds),
-  reps: pairs,
-  ...(mismatch ? { mismatch } : {}),
-});
 
 export const targetsSuite: Suite = {
   name: 'targets',
@@ -46,8 +33,8 @@ export const targetsSuite: Suite = {
     'the matmul targets, paired: asgrad against TF.js wasm A·B on one thread, and n threads against one (GFLOP/s)',
   async run(ctx: BenchContext) {
     const peers = await ctx.peers();
-    const asgrad = need(peers, 'asgrad');
-    const tfjs = need(peers, 'tfjs-wasm');
+    const asgrad = needPeer('targets', peers, 'asgrad');
+    const tfjs = needPeer('targets', peers, 'tfjs-wasm');
     const many = manyThreads(peers);
     const pairs = ctx.quick ? 4 : 30;
     const sliceMs = ctx.quick ? 2 : 20;
@@ -72,9 +59,12 @@ export const targetsSuite: Suite = {
             // Bits must not depend on the thread count; A·B must agree with TF.js's.
             await setThreads(1);
             const one = await mine.output();
-            if (many) await setThreads(many.threads);
-            const gapThreads = relativeError(await mine.output(), one);
-            await setThreads(1);
+            let gapThreads = 0;
+            if (many) {
+              await setThreads(many.threads);
+              gapThreads = relativeError(await mine.output(), one);
+              await setThreads(1);
+            }
             const gapTf = form.transA || form.transB ? 0 : relativeError(one, tfOut);
             const vsTf = timePaired(tf.run, mine.run, pairs, sliceMs, ctx.timing.warmupMs, {
               other: threads.own,
