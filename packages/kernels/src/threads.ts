@@ -8,6 +8,7 @@
 // (see worker.ts). No thread start-up and no
 // postMessage per call. Every output element is computed by exactly the same instructions
 // whichever chunk and thread it lands in, so results are bit-identical for any thread count.
+import { Form } from './form.js';
 import { CONTROL, claimChunk, SPIN_MS, WORKER_SOURCE, type WorkerInit } from './worker.js';
 
 /** Upper bound of setThreads. */
@@ -115,9 +116,18 @@ interface Pool {
   /** The thread count setThreads asked for, the calling thread included. */
   active: number;
   waiting: (() => void)[];
+  /** An Int32Array over the whole memory, made again when the memory grows. */
+  view?: Int32Array;
 }
 
 let pool: Pool | undefined;
+
+/** The pool's view of the shared memory (a growth gives memory.buffer a new, longer buffer). */
+function heapView(p: Pool): Int32Array {
+  const buffer = p.memory.buffer;
+  if (p.view?.buffer !== buffer) p.view = new Int32Array(buffer);
+  return p.view;
+}
 let requested: number | undefined;
 const notes: string[] = [];
 
@@ -338,7 +348,8 @@ function scratchShares(p: Pool): number {
  * the T running threads, then helps the others. Argument j of a chunk is
  * form[4j] + form[4j+1]·start + form[4j+2]·end + form[4j+3]·thread.
  */
-function runChunks(name: KernelName, bounds: number[], form: number[]): void {
+function runChunks(name: KernelName, bounds: number[], job: Form): void {
+  const form = job.terms;
   const p = pool!;
   const c = p.ctrl;
   const chunks = bounds.length - 1;
@@ -419,8 +430,6 @@ export function chunkBounds(len: number, unit: number, threads: number, maxChunk
 /** The size of each chunk of `bounds`. */
 const widths = (bounds: number[]) => bounds.slice(1).map((end, i) => end - bounds[i]);
 const align64 = (n: number) => Math.ceil(n / 64) * 64;
-/** A constant argument, and one that grows with the chunk start, end, or thread index. */
-const fixed = (v: number) => [v, 0, 0, 0];
 
 /**
  * matmul_f32 (arguments as in assembly/matmul.ts), split over the pool when the product is
@@ -481,11 +490,10 @@ export function runMatmul(
       const share = align64(exports.matmul_f32_cols_bytes(m, Math.max(...widths(split)), k));
       const shares = scratchShares(pool!);
       const pack = scratch(share * shares);
-      const heap = new Int32Array(pool!.memory.buffer);
+      const heap = heapView(pool!);
       for (let t = 0; t < shares; t++) heap[(pack + t * share) >>> 2] = 0;
-      const form = [a, b, c, bias, m, n, k, flags].map(fixed);
-      form.push([pack, 0, 0, share], [0, 1, 0, 0], [0, 0, 1, 0]);
-      return void runChunks('matmul_f32_range_cols', split, form.flat());
+      const form = new Form().fixedAll([a, b, c, bias, m, n, k, flags]).perThread(pack, share).start().end();
+      return void runChunks('matmul_f32_range_cols', split, form);
     }
   }
   let split = chunkBounds(len, 8, threads, maxChunks);
@@ -496,24 +504,13 @@ export function runMatmul(
     const widest = Math.max(...widths(split));
     const share = byRows ? packBytes(widest, n) : packBytes(m, widest);
     const pack = scratch(share * scratchShares(pool!));
-    const range = byRows
-      ? [[0, 1, 0, 0], [0, 0, 1, 0], fixed(0), fixed(n)]
-      : [fixed(0), fixed(m), [0, 1, 0, 0], [0, 0, 1, 0]];
     for (let t = 0; t < batch; t++) {
-      const at = (ptr: number, stride: number) => fixed(ptr + 4 * t * stride);
-      const form = [
-        at(a, sA),
-        at(b, sB),
-        at(c, sC),
-        fixed(bias),
-        fixed(m),
-        fixed(n),
-        fixed(k),
-        fixed(flags),
-        [pack, 0, 0, share],
-        ...range,
-      ];
-      runChunks('matmul_f32_range', split, form.flat());
+      const form = new Form()
+        .fixedAll([a + 4 * t * sA, b + 4 * t * sB, c + 4 * t * sC, bias, m, n, k, flags])
+        .perThread(pack, share);
+      if (byRows) form.start().end().fixed(0).fixed(n);
+      else form.fixed(0).fixed(m).start().end();
+      runChunks('matmul_f32_range', split, form);
     }
     return;
   }
@@ -527,16 +524,15 @@ export function runMatmul(
     const widest = Math.max(...widths(perBatch));
     const share = packBytes(m * widest, n);
     const pack = scratch(share * scratchShares(pool!));
-    const form = [
-      [a, 4 * sA, 0, 0],
-      [b, 4 * sB, 0, 0],
-      [c, 4 * sC, 0, 0],
-      ...[bias, m, n, k, flags].map(fixed),
-      [0, -1, 1, 0], // matrices in the chunk
-      ...[sA, sB, sC].map(fixed),
-      [pack, 0, 0, share],
-    ];
-    runChunks('matmul_f32', perBatch, form.flat());
+    const form = new Form()
+      .advancing(a, 4 * sA)
+      .advancing(b, 4 * sB)
+      .advancing(c, 4 * sC)
+      .fixedAll([bias, m, n, k, flags])
+      .count() // matrices in the chunk
+      .fixedAll([sA, sB, sC])
+      .perThread(pack, share);
+    runChunks('matmul_f32', perBatch, form);
     return;
   }
   serial();
@@ -559,13 +555,11 @@ export function parallelElementwise(
   if (n < 2 * ELEMENTWISE_MIN_PER_CHUNK || threadCount() < 2) return false;
   const bounds = chunkBounds(n, 16, threadCount(), Math.floor(n / ELEMENTWISE_MIN_PER_CHUNK));
   if (bounds.length === 0) return false;
-  const form = [
-    fixed(code),
-    ...pointers.map((ptr) => (ptr === 0 ? fixed(0) : [ptr, 4, 0, 0])),
-    [0, -1, 1, 0],
-  ];
-  if (alpha !== undefined) form.push(fixed(alpha));
-  runChunks(name, bounds, form.flat());
+  const form = new Form().fixed(code);
+  for (const ptr of pointers) form.optional(ptr, 4);
+  form.count();
+  if (alpha !== undefined) form.fixed(alpha);
+  runChunks(name, bounds, form);
   return true;
 }
 
@@ -610,11 +604,14 @@ export function runConv(
   const share = align64(scratchBytes(byRows ? n : widest));
   const scratch = alloc(share * scratchShares(pool!));
   try {
-    const args = pointers.map((ptr, i) => (perImage[i] === 0 ? fixed(ptr) : [ptr, perImage[i], 0, 0]));
-    const count = byRows ? fixed(n) : [0, -1, 1, 0];
-    const form = [...args, count, ...geometry.slice(1).map(fixed), [scratch, 0, 0, share]];
-    if (byRows) form.push([0, 1, 0, 0], [0, 0, 1, 0]);
-    runChunks(name, bounds, form.flat());
+    const form = new Form();
+    for (let i = 0; i < pointers.length; i++) form.advancing(pointers[i], perImage[i]);
+    if (byRows) form.fixed(n);
+    else form.count();
+    for (let i = 1; i < geometry.length; i++) form.fixed(geometry[i]);
+    form.perThread(scratch, share);
+    if (byRows) form.start().end();
+    runChunks(name, bounds, form);
   } finally {
     free(scratch);
   }
@@ -647,8 +644,9 @@ export function runItems(
   if (threadCount() < 2 || work < 2 * ELEMENTWISE_MIN_PER_CHUNK) return false;
   const bounds = chunkBounds(items, 1, threadCount(), Math.floor(work / ELEMENTWISE_MIN_PER_CHUNK));
   if (bounds.length === 0) return false;
-  const form = [...pointers.map((ptr, i) => [ptr, perItem[i], 0, 0]), [0, -1, 1, 0], ...rest.map(fixed)];
-  runChunks(name, bounds, form.flat());
+  const form = new Form();
+  for (let i = 0; i < pointers.length; i++) form.advancing(pointers[i], perItem[i]);
+  runChunks(name, bounds, form.count().fixedAll(rest));
   return true;
 }
 
@@ -667,11 +665,8 @@ export function parallelUpdate(
   if (n < 2 * UPDATE_MIN_PER_CHUNK || threadCount() < 2) return false;
   const bounds = chunkBounds(n, 16, threadCount(), Math.floor(n / UPDATE_MIN_PER_CHUNK));
   if (bounds.length === 0) return false;
-  const form = [
-    ...pointers.map((ptr) => (ptr === 0 ? fixed(0) : [ptr, 4, 0, 0])),
-    [0, -1, 1, 0],
-    ...scalars.map(fixed),
-  ];
-  runChunks(name, bounds, form.flat());
+  const form = new Form();
+  for (const ptr of pointers) form.optional(ptr, 4);
+  runChunks(name, bounds, form.count().fixedAll(scalars));
   return true;
 }

@@ -11,6 +11,7 @@ import {
   type MatmulArgs,
   matmul,
   ready,
+  releaseMatmulScratch,
   setThreads,
   unary,
   unaryBackward,
@@ -263,6 +264,30 @@ describe('threads', () => {
       for (let p = 0; p < k; p++) s += f[a / 4 + i * k + p] * f[b / 4 + p * n + j];
       expect(f[out / 4 + i * n + j]).toBeCloseTo(s, 4);
     }
+    for (const p of [pad, a, b, out]) heap().free(p);
+  });
+
+  it('a column split after the memory grew clears the headers of scratch in the new pages', async () => {
+    // The split marks each thread's share unpacked through a cached view of the memory; a view
+    // made before a growth would drop writes past its end, and a thread would reuse a stale op(A).
+    const [m, n, k] = [96, 128, 400]; // m <= n: split by columns
+    const rnd = lcg(33);
+    const [a, b, out] = [block(m * k, rnd), block(k * n, rnd), heap().alloc(m * n * 4)];
+    const product = async (threads: number) => {
+      await setThreads(threads);
+      matmul({ a, b, out, m, n, k });
+      return bits(out, m * n);
+    };
+    await product(2); // the view exists now
+    const pad = heap().alloc(heap().stats().heapBytes); // grow past the current end
+    releaseMatmulScratch(); // the next scratch comes from the new pages
+    const jobs = poolStats().jobs;
+    await product(2); // packs op(A) into the new pages and marks the shares packed
+    const f = heap().f32();
+    for (let i = 0; i < m * k; i++) f[a / 4 + i] = f[a / 4 + i] * 0.5 + 0.25; // a new op(A)
+    const got = await product(2); // must clear those marks and pack the new op(A)
+    expect(poolStats().jobs).toBe(jobs + 2);
+    expectSameBits(got, await product(1), '2 threads after growth, new op(A)');
     for (const p of [pad, a, b, out]) heap().free(p);
   });
 
