@@ -3,6 +3,8 @@
 // stretch and the other not, while a pair of ~10 ms slices is slowed (nearly) alike. (mitata,
 // which times the rotation rounds in ../harness.ts, measures one body per call; the alternation
 // is what is needed here, and a slice is a plain loop between two clock reads.)
+import { summarize } from './harness.js';
+import type { Cell } from './report.js';
 
 /** Seconds per call over `calls` calls. */
 function slice(run: () => unknown, calls: number): number {
@@ -10,9 +12,6 @@ function slice(run: () => unknown, calls: number): number {
   for (let i = 0; i < calls; i++) run();
   return (performance.now() - t0) / 1e3 / calls;
 }
-
-import { summarize } from './harness.js';
-import type { Cell } from './report.js';
 
 const quantile = (sorted: number[], q: number) => sorted[Math.round(q * (sorted.length - 1))];
 const fmt = (x: number) => `${x.toFixed(3)}×`;

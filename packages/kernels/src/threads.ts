@@ -121,6 +121,8 @@ interface Pool {
 }
 
 let pool: Pool | undefined;
+let requested: number | undefined;
+const notes: string[] = [];
 
 /** The pool's view of the shared memory (a growth gives memory.buffer a new, longer buffer). */
 function heapView(p: Pool): Int32Array {
@@ -128,8 +130,6 @@ function heapView(p: Pool): Int32Array {
   if (p.view?.buffer !== buffer) p.view = new Int32Array(buffer);
   return p.view;
 }
-let requested: number | undefined;
-const notes: string[] = [];
 
 /**
  * Open withBuild calls (loader.ts): kernels then run on a build whose memory the pool's workers

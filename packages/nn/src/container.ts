@@ -4,6 +4,9 @@ import { ReLU } from './activation.js';
 import { Module } from './module.js';
 import { MaxPool2d } from './pool.js';
 
+/** Exact classes only: a subclass may change what the layer computes. */
+const exactly = (m: Module, cls: abstract new (...args: never[]) => Module) => m.constructor === cls;
+
 /**
  * Runs its layers in order; children are named '0', '1', ... as in PyTorch.
  *
@@ -17,9 +20,6 @@ import { MaxPool2d } from './pool.js';
  * model.namedParameters().map(([n]) => n); // ['0.weight', '0.bias', '2.weight', '2.bias']
  * ```
  */
-/** Exact classes only: a subclass may change what the layer computes. */
-const exactly = (m: Module, cls: abstract new (...args: never[]) => Module) => m.constructor === cls;
-
 export class Sequential extends Module {
   readonly layers: readonly Module[];
   constructor(...layers: Module[]) {

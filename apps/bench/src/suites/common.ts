@@ -8,7 +8,6 @@ import { relativeError } from '../random.js';
 import type { Cell } from '../report.js';
 import type { BenchContext } from './types.js';
 
-/** A peer's preparation for a case, or the reason it sits this case out. */
 /** The peer named `name`, loaded; a suite that cannot run without it says so. */
 export function needPeer(suite: string, peers: Peer[], name: string): Peer {
   const peer = peers.find((p) => p.name === name);
@@ -17,6 +16,7 @@ export function needPeer(suite: string, peers: Peer[], name: string): Peer {
   return peer;
 }
 
+/** A peer's preparation for a case, or the reason it sits this case out. */
 export type Plan = { prepare: () => Promise<Prepared> } | { skip: string };
 
 /**
