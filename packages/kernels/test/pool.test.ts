@@ -10,6 +10,7 @@ import {
   pool2dOutSize,
   ready,
 } from '../src/index.js';
+import { bits, expectSameBits } from './bits.js';
 
 beforeAll(() => ready());
 
@@ -241,6 +242,90 @@ describe('maxPool2d semantics', () => {
       maxPool2dBackward(dy, arg, dx, t);
       expect(Array.from(read(dx, 8))).toEqual([0, 0, 0, 0, 9, 9, 9, 9]);
     }
+  });
+});
+
+// 2x2 windows at stride 2 without padding run their own kernels (a pairwise max, a backward
+// that stores each window rather than clearing dx and adding): checked as bits against the
+// row-major scan and its scatter, on planes whose rows take 1 to 7 vector blocks.
+describe('maxPool2d 2x2 / stride 2 paths', () => {
+  /** Values drawn from a few, so that ties are common, with NaN, -0, +0 and -Infinity among them. */
+  function tricky(n: number, seed: number): Float32Array {
+    const pool = [0.5, -0.5, 0, -0, 1, Number.NaN, Number.NEGATIVE_INFINITY, 2];
+    return randoms(n, seed).map((v) => pool[Math.floor((v + 1) * 4) & 7]);
+  }
+
+  /** dx as scatterPlane makes it: +0, then 0 + dy at each argmax in the plane (in output order). */
+  function scatterRef(dy: Float32Array, arg: Int32Array, s: Pool2dShape, per: number): Float32Array {
+    const dx = new Float32Array(s.n * s.c * s.h * s.w);
+    for (let o = 0; o < dy.length; o++) {
+      const a = arg[o];
+      if (a < 0 || a >= s.h * s.w) continue;
+      const at = Math.floor(o / per) * s.h * s.w + a;
+      dx[at] = Math.fround(dx[at] + dy[o]);
+    }
+    return dx;
+  }
+
+  function run(s: Pool2dShape, x: Float32Array, dy: Float32Array, edit?: (arg: Int32Array) => void) {
+    const { oh, ow } = pool2dOutSize(s);
+    const nOut = s.n * s.c * oh * ow;
+    const pout = block(new Float32Array(nOut).fill(Number.NaN));
+    const parg = block(new Float32Array(nOut));
+    const pdx = block(new Float32Array(x.length).fill(Number.NaN));
+    maxPool2d(block(x), pout, parg, s);
+    if (edit) edit(new Int32Array(heap().i32().buffer, parg, nOut));
+    const arg = readI32(parg, nOut);
+    maxPool2dBackward(block(dy), parg, pdx, s);
+    return { out: bits(pout, nOut), arg, dx: bits(pdx, x.length), per: oh * ow };
+  }
+
+  const planes: [number, number][] = [
+    [26, 26],
+    [11, 11],
+    [8, 8],
+    [9, 9],
+    [5, 17],
+    [12, 58],
+  ];
+  for (const [h, w] of planes)
+    it(`${h}x${w} planes: values, argmax and dx as the scan and scatter`, () => {
+      const s = shape({ n: 2, c: 3, h, w });
+      const x = tricky(s.n * s.c * h * w, h * w);
+      const { oh, ow } = pool2dOutSize(s);
+      const dy = tricky(s.n * s.c * oh * ow, h + w).map((v) => (Number.isNaN(v) ? -0 : v));
+      const got = run(s, x, dy);
+      const ref = refMax(x, s);
+      expectSameBits(got.out, new Uint32Array(ref.out.buffer), 'out');
+      expect(Array.from(got.arg)).toEqual(Array.from(ref.arg));
+      const want = scatterRef(dy, ref.arg, s, got.per);
+      expectSameBits(got.dx, new Uint32Array(want.buffer), 'dx');
+    });
+
+  it('dx of -0 is +0, as 0 + dy gives', () => {
+    const s = shape({ h: 4, w: 8 });
+    const got = run(s, randoms(32, 9), new Float32Array(8).fill(-0));
+    expectSameBits(got.dx, new Uint32Array(32), 'dx');
+  });
+
+  it('an argmax outside its own 2x2 window sends that plane through the scatter', () => {
+    const s = shape({ n: 1, c: 3, h: 8, w: 10 });
+    const dy = randoms(3 * 4 * 5, 4);
+    // Plane 1: output 0 names the input of output 6 (in the plane, another window), which then
+    // receives both gradients; planes 0 and 2 stay on the 2x2 path.
+    const got = run(s, randoms(3 * 80, 5), dy, (arg) => {
+      arg[20] = arg[26];
+    });
+    const want = scatterRef(dy, got.arg, s, got.per);
+    expectSameBits(got.dx, new Uint32Array(want.buffer), 'dx');
+    const plane1 = Array.from(want.slice(80, 160));
+    expect(plane1.filter((v) => v !== 0).length).toBe(19);
+  });
+
+  it('the gradient of an overlapping 3x3 / stride 2 pool with the same output size', () => {
+    // oh = h/2 and ow = w/2, as for a 2x2 pool: the backward sees the same geometry and must
+    // find that the argmax values are not those of disjoint 2x2 windows.
+    checkShape(shape({ n: 1, c: 2, h: 8, w: 16, kh: 3, kw: 3, padH: 1, padW: 1 }), 77);
   });
 });
 
