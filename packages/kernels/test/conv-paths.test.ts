@@ -168,6 +168,12 @@ const cases: [string, Partial<Conv2dShape>][] = [
     { n: 2, cIn: 2, h: 11, w: 10, cOut: 5, kh: 2, kw: 2, strideH: 2, padH: 1, padW: 1 },
   ],
   [
+    // Direct path over 2.16 MB of dY: each image first loads a byte of every line of the next
+    // image's dY planes (TOUCH_AHEAD_BYTES), which must leave the sums alone.
+    'direct weight gradient reading the next image ahead',
+    { n: 25, h: 28, w: 28, cOut: 32 },
+  ],
+  [
     // Scattered input gradient: 162 tap rows in two row blocks, 200 channels in two depth blocks.
     'deep and wide, no padding',
     { n: 3, cIn: 18, h: 14, w: 14, cOut: 200 },
@@ -227,6 +233,11 @@ describe('weight gradient in row ranges on both binaries', () => {
   // (72 taps): cut by taps at multiples of 4.
   it('direct path, 21 channels in ranges of 8', () => {
     for (const b of raws) checkRanges(b, shape({ n: 2, h: 41, w: 41, cOut: 21 }), 77);
+  });
+  it('direct path reading ahead in one call, not in ranges of 8 channels: the same bits', () => {
+    // The whole call reads 2.16 MB of dY and touches the next image's lines first; each range
+    // reads a quarter of that, under the threshold, and does not.
+    for (const b of raws) checkRanges(b, shape({ n: 25, h: 28, w: 28, cOut: 32 }), 99);
   });
   it('packed GEMM path, 72 taps in ranges of 4', () => {
     for (const b of raws) checkRanges(b, shape({ n: 2, cIn: 8, h: 9, w: 9, cOut: 6 }), 88);
