@@ -868,9 +868,10 @@ function buildColumns(x: usize, p0: i32, len: i32): void {
 // time, and the hardware prefetcher did not keep up: on conv1's [128,32,26,26] dY (11 MB) the
 // pass ran at 23 GFLOP/s against 35 with 16 images (1.4 MB, cache-resident between calls).
 // Loading one byte of every 64-byte line of the next image's planes before this image's
-// products starts those misses early, many at a time: 1.14-1.28x on the 128 images (paired
-// against the build without it), 1.05x on 64; every 128 bytes gained nothing. Where dY stays
-// in cache the loads only cost (0.93x on 16 images), so only calls that read this much do it.
+// products starts those misses early, many at a time: 1.11-1.28x on the 128 images (paired
+// against the build without it), 1.04-1.05x on 64; every 128 bytes gained nothing. Where dY
+// stays in cache the loads only cost (0.93x on 16 images), so only calls that read this much
+// do it.
 const TOUCH_AHEAD_BYTES: usize = 2 << 20;
 let touchSink: u32 = 0; // the loaded bytes go here, so that no compiler drops the loads
 
