@@ -101,6 +101,23 @@ export function cast_f32_to_i32(src: usize, dst: usize, n: i32): void {
  * longest run.
  */
 export function strided_copy_32(src: usize, dst: usize, dims: usize, rank: i32): void {
+  stridedRows(src, dst, dims, rank, false);
+}
+
+/**
+ * The reverse of strided_copy_32: dst viewed through shape and strides (dims as there, with
+ * dstStrides) = src, contiguous. The wrapper checks that the view does not overlap itself.
+ * A slice's gradient writes through it into a zeroed tensor.
+ */
+export function strided_store_32(src: usize, dst: usize, dims: usize, rank: i32): void {
+  stridedRows(dst, src, dims, rank, true);
+}
+
+/**
+ * Walks the view `view` (shape and strides in dims) row by row beside the contiguous `flat`:
+ * copies view → flat, or flat → view when `toView` (a constant at both callers).
+ */
+@inline function stridedRows(view: usize, flat: usize, dims: usize, rank: i32, toView: bool): void {
   const last = rank - 1;
   const len = load<i32>(at(dims, last));
   const s = load<i32>(at(dims, rank + last));
@@ -112,19 +129,21 @@ export function strided_copy_32(src: usize, dst: usize, dims: usize, rank: i32):
   }
   const step = <usize>(s << 2);
   let off = 0;
-  let po = dst;
+  let po = flat;
   for (let r = 0; r < rows; r++) {
-    const ps = src + <usize>(off << 2);
+    const ps = view + <usize>(off << 2);
     let i = 0;
     if (s == 1) {
-      for (; i + 4 <= len; i += 4) v128.store(at(po, i), v128.load(at(ps, i)));
-    } else if (s == 0) {
+      if (toView) for (; i + 4 <= len; i += 4) v128.store(at(ps, i), v128.load(at(po, i)));
+      else for (; i + 4 <= len; i += 4) v128.store(at(po, i), v128.load(at(ps, i)));
+    } else if (!toView && s == 0) {
       const v = v128.load32_splat(ps);
       for (; i + 4 <= len; i += 4) v128.store(at(po, i), v);
-    } else {
+    } else if (!toView) {
       for (; i + 4 <= len; i += 4) v128.store(at(po, i), gather4(ps + <usize>(i * s << 2), step));
     }
-    for (; i < len; i++) store<i32>(at(po, i), load<i32>(ps + <usize>(i * s << 2)));
+    if (toView) for (; i < len; i++) store<i32>(ps + <usize>(i * s << 2), load<i32>(at(po, i)));
+    else for (; i < len; i++) store<i32>(at(po, i), load<i32>(ps + <usize>(i * s << 2)));
     po = at(po, len);
     for (let d = last - 1; d >= 0; d--) {
       const c = load<i32>(at(cnt, d)) + 1;

@@ -129,6 +129,7 @@ function checkView(
   shape: readonly number[],
   strides: readonly number[],
   n: number,
+  verb = 'reads',
 ): void {
   if (n === 0) {
     checkElems(op, name, ptr, 0);
@@ -143,7 +144,7 @@ function checkView(
   }
   if (lo < 0)
     throw new Error(
-      `${op}: ${name} with shape [${shape}], strides [${strides}] and offset ${offset} reads element ${lo}, before its block`,
+      `${op}: ${name} with shape [${shape}], strides [${strides}] and offset ${offset} ${verb} element ${lo}, before its block`,
     );
   checkElems(op, name, ptr, hi + 1);
 }
@@ -251,6 +252,52 @@ export function stridedCopy32(
   const r = c.shape.length;
   const dims = writeScratch([...c.shape, ...c.strides[0], ...new Array<number>(r).fill(0)]);
   wasm().strided_copy_32(src + 4 * srcOffset, dst, dims, r);
+}
+
+/**
+ * The reverse of {@link stridedCopy32}: scatters contiguous `src` (row-major in `shape`) into a
+ * strided view of `dst`, element (i0..ir) to dst + 4·(dstOffset + Σ i_d·dstStrides[d]); the
+ * rest of dst keeps its values. The view must not write an element twice: on every axis longer
+ * than 1 the stride is positive and, smallest first, each stride steps past all that the
+ * smaller ones reach. A slice's gradient writes through it into a zeroed tensor.
+ * @example
+ * // a [2,2] block into columns 1-2 of a [2,3] one
+ * stridedStore32(src, dst, 1, [2, 2], [3, 1]);
+ */
+export function stridedStore32(
+  src: number,
+  dst: number,
+  dstOffset: number,
+  shape: readonly number[],
+  dstStrides: readonly number[],
+): void {
+  const op = 'stridedStore32';
+  const n = checkShape(op, 'shape', shape);
+  checkStrides(op, 'dstStrides', dstStrides, shape);
+  checkCount(op, 'dstOffset', dstOffset);
+  checkNoOverlap(op, shape, dstStrides);
+  checkView(op, 'dst', dst, dstOffset, shape, dstStrides, n, 'writes');
+  checkElems(op, 'src', src, n);
+  if (dst === src && n > 0) throw new Error(`${op}: dst must be a different block from src`);
+  if (n === 0) return;
+  const c = coalesce(shape, [dstStrides]);
+  const r = c.shape.length;
+  const dims = writeScratch([...c.shape, ...c.strides[0], ...new Array<number>(r).fill(0)]);
+  wasm().strided_store_32(src, dst + 4 * dstOffset, dims, r);
+}
+
+/** Throws unless the view (shape, strides) reaches every element at most once (see stridedStore32). */
+function checkNoOverlap(op: string, shape: readonly number[], strides: readonly number[]): void {
+  const axes = shape.map((_, d) => d).filter((d) => shape[d] > 1);
+  axes.sort((a, b) => strides[a] - strides[b]);
+  let reach = 0;
+  for (const d of axes) {
+    if (strides[d] <= reach)
+      throw new Error(
+        `${op}: dstStrides [${strides}] with shape [${shape}] write some element more than once (axis ${d}'s stride ${strides[d]} must be > ${reach})`,
+      );
+    reach += strides[d] * (shape[d] - 1);
+  }
 }
 
 /** dst[i] = src[i] converted from i32 to f32 (rounded to nearest beyond 2^24). */

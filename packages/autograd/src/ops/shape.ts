@@ -188,7 +188,11 @@ function sliceBackward(g: Tensor, shape: readonly number[], starts: number[], in
   const gi = reshape(g, inner);
   const out = empty(shape);
   k.fillF32(out.ptr, out.size, 0);
-  scatterBlock(gi.ptr, out.ptr, shape, starts, inner);
+  if (gi.size > 0) {
+    const strides = contiguousStrides(shape);
+    const offset = starts.reduce((acc, s, i) => acc + s * strides[i], 0);
+    k.stridedStore32(gi.ptr, out.ptr, offset, inner, strides);
+  }
   const gs = g.shape;
   return record('sliceBackward', [gi], out, (gg) => [
     reshape(
@@ -199,34 +203,6 @@ function sliceBackward(g: Tensor, shape: readonly number[], starts: number[], in
       gs,
     ),
   ]);
-}
-
-/** Copies a contiguous block of shape `inner` into `dst` (shape `shape`) at `starts`, row by row. */
-function scatterBlock(
-  src: number,
-  dst: number,
-  shape: readonly number[],
-  starts: number[],
-  inner: number[],
-): void {
-  const f32 = heap().f32();
-  const strides = contiguousStrides(shape);
-  const rank = shape.length;
-  if (numel(inner) === 0) return;
-  const rowLen = rank === 0 ? 1 : inner[rank - 1];
-  const rows = numel(inner) / rowLen;
-  const idx = new Array<number>(Math.max(rank - 1, 0)).fill(0);
-  let s = src >>> 2;
-  for (let r = 0; r < rows; r++) {
-    let d = dst >>> 2;
-    for (let i = 0; i < rank; i++) d += (starts[i] + (i < rank - 1 ? idx[i] : 0)) * strides[i];
-    f32.copyWithin(d, s, s + rowLen);
-    s += rowLen;
-    for (let i = rank - 2; i >= 0; i--) {
-      if (++idx[i] < inner[i]) break;
-      idx[i] = 0;
-    }
-  }
 }
 
 /** Entries along `axis` picked by `indices` (PyTorch's index_select). */
