@@ -6,7 +6,8 @@ type Pair = number | [number, number];
 
 /** 2-D max pooling. */
 export class MaxPool2d extends Module {
-  private readonly options: Pool2dOptions;
+  /** Window, stride (default: the window) and padding, as given. */
+  readonly options: Pool2dOptions;
   constructor(kernelSize: Pair, options: { stride?: Pair; padding?: Pair } = {}) {
     super();
     this.options = { kernelSize, ...options };
