@@ -19,7 +19,8 @@ export class MaxPool2d extends Module {
 
 /** 2-D average pooling (padding counts as zeros, as PyTorch's default). */
 export class AvgPool2d extends Module {
-  private readonly options: Pool2dOptions;
+  /** Window, stride (default: the window) and padding, as given. */
+  readonly options: Pool2dOptions;
   constructor(kernelSize: Pair, options: { stride?: Pair; padding?: Pair } = {}) {
     super();
     this.options = { kernelSize, ...options };

@@ -3,7 +3,23 @@
 // gradients the same sums (to rounding), and the skipped input must get a zero gradient.
 import { conv2d, manualSeed, maxPool2d, randn, scope, type Tensor, tensor } from '@asgrad/autograd';
 import { describe, expect, it } from 'vitest';
-import { Conv2d, MaxPool2d, ReLU, Sequential } from '../src/index.js';
+import {
+  AvgPool2d,
+  BatchNorm2d,
+  Conv2d,
+  Dropout,
+  Flatten,
+  MaxPool2d,
+  type Module,
+  ReLU,
+  Sequential,
+} from '../src/index.js';
+
+class Identity extends ReLU {
+  override forward(x: Tensor): Tensor {
+    return x;
+  }
+}
 
 interface Geometry {
   size: [number, number];
@@ -115,5 +131,79 @@ describe('Sequential with Conv2d then MaxPool2d', () => {
     expect(mine.seen).toEqual([2, 3, 12, 12]);
     expect(mine.dw.every(Number.isFinite)).toBe(true);
     expect(mine.dx.every(Number.isFinite)).toBe(true);
+  });
+});
+
+describe('Sequential crops a whole run of convs and pools once, at its start', () => {
+  /** The MNIST CNN's spatial layers on [2, 1, 28, 28]; returns output bits, gradients and the input shapes each conv saw. */
+  function cnn(bySequential: boolean, pool: (k: number) => Module = (k) => new MaxPool2d(k)) {
+    return scope(() => {
+      manualSeed(5);
+      const convs = [new Conv2d(1, 4, 3), new Conv2d(4, 6, 3)];
+      const seen: (readonly number[])[] = [];
+      for (const conv of convs) {
+        const f = conv.forward.bind(conv);
+        conv.forward = (x: Tensor) => {
+          seen.push(x.shape);
+          return f(x);
+        };
+      }
+      const layers = [convs[0], new ReLU(), pool(2), convs[1], new ReLU(), pool(2)];
+      const x = tensor(randn([2, 1, 28, 28]).dataSync() as Float32Array, {
+        shape: [2, 1, 28, 28],
+        requiresGrad: true,
+      });
+      const y = bySequential
+        ? new Sequential(...layers, new Flatten()).forward(x)
+        : layers.reduce((t, l) => l.forward(t), x).flatten(1);
+      y.mul(randn(y.shape)).sum().backward();
+      return {
+        y: Array.from(new Uint32Array((y.dataSync() as Float32Array).buffer)),
+        seen,
+        dx: x.grad!.dataSync() as Float32Array,
+        dw: convs.map((c) => c.weight.grad!.dataSync() as Float32Array),
+      };
+    });
+  }
+
+  for (const [name, pool] of [
+    ['max pools', (k: number) => new MaxPool2d(k)],
+    ['average pools', (k: number) => new AvgPool2d(k)],
+  ] as const) {
+    it(`28 -> 26 of the image for conv 26 -> pool 13 -> conv 11 -> pool 5, with ${name}`, () => {
+      const mine = cnn(true, pool);
+      const theirs = cnn(false, pool);
+      expect(mine.seen).toEqual([
+        [2, 1, 26, 26],
+        [2, 4, 12, 12],
+      ]);
+      expect(theirs.seen).toEqual([
+        [2, 1, 28, 28],
+        [2, 4, 13, 13],
+      ]);
+      expect(mine.y).toEqual(theirs.y);
+      close(mine.dw[0], theirs.dw[0]);
+      close(mine.dw[1], theirs.dw[1]);
+      close(mine.dx, theirs.dx);
+    });
+  }
+
+  it('stops a run at a layer that needs all of its input', () => {
+    for (const middle of [new Dropout(0.5), new BatchNorm2d(4), new Identity()]) {
+      const conv = new Conv2d(4, 4, 3);
+      let seen: readonly number[] = [];
+      const f = conv.forward.bind(conv);
+      conv.forward = (x: Tensor) => {
+        seen = x.shape;
+        return f(x);
+      };
+      scope(() => {
+        // conv 13 -> 11, then the middle layer, then a pool that reads 10 of the 11.
+        new Sequential(new Conv2d(1, 4, 3, { padding: 1 }), conv, middle, new MaxPool2d(2)).forward(
+          randn([1, 1, 13, 13]),
+        );
+      });
+      expect(seen).toEqual([1, 4, 13, 13]);
+    }
   });
 });
