@@ -16,7 +16,7 @@ import { MaxPool2d } from './pool.js';
  * A run of unpadded `Conv2d`, `MaxPool2d` and `AvgPool2d` layers (with pointwise activations
  * between them) whose windows never reach the last rows or columns of its input, as a 2 x 2 pool
  * over an odd size does, runs on just the rows and columns its output depends on (see crop.ts):
- * the MNIST CNN's convs and first pool do 11-17% less work. The output is the same bit for bit;
+ * the MNIST CNN's two convs and first pool do 15-17% less work. The output is the same bit for bit;
  * weight and input gradients are the same sums without the zero terms (rounding may differ in
  * the last bit, and an Inf or NaN input that no output depends on no longer makes the weight
  * gradient NaN); the input rows left out get a zero gradient, as they would.

@@ -47,8 +47,8 @@ function windowOf(m: Module): Window | null {
  * For the run of windowed layers starting at `start` (it ends at the first layer that needs its
  * whole input), given the run's [N, C, H, W] input shape: the run's end, and the [rows, cols]
  * of the input its output depends on when that is less than all of it (never for a shape a
- * layer will reject: the layer then reports it). Null when no run starts there. When a run needs all of its input, so
- * does every later start inside it, so one call per run is enough.
+ * layer will reject: the layer then reports it). Null when no run starts there. A run that
+ * needs all of its input needs all of it from every later start too: one call per run.
  */
 export function inputCrop(
   layers: readonly Module[],
