@@ -64,16 +64,16 @@ export function inputCrop(
   if (windows.length === 0) return null;
   const end = start + windows.length;
   if (shape.length !== 4) return { end, crop: null };
+  // Along each axis: the run's output size, then back through the windows to the input rows it needs.
   const need = [0, 1].map((axis) => {
-    const sizes = [shape[2 + axis]];
+    let size = shape[2 + axis];
     for (const { k, s } of windows) {
-      const size = sizes[sizes.length - 1];
-      if (!(size >= k[axis])) return shape[2 + axis];
-      sizes.push(Math.floor((size - k[axis]) / s[axis]) + 1);
+      if (!(size >= k[axis])) return Number.NaN; // the layer will throw; leave the shape as given
+      size = Math.floor((size - k[axis]) / s[axis]) + 1;
     }
-    let rows = sizes[sizes.length - 1];
-    for (let t = windows.length - 1; t >= 0; t--) rows = (rows - 1) * windows[t].s[axis] + windows[t].k[axis];
-    return rows;
+    for (let t = windows.length - 1; t >= 0; t--) size = (size - 1) * windows[t].s[axis] + windows[t].k[axis];
+    return size;
   });
+  if (need.some(Number.isNaN)) return { end, crop: null };
   return { end, crop: need[0] < shape[2] || need[1] < shape[3] ? [need[0], need[1]] : null };
 }

@@ -188,6 +188,16 @@ describe('Sequential crops a whole run of convs and pools once, at its start', (
     });
   }
 
+  it("leaves a shape a layer rejects to that layer's own error", () => {
+    const model = new Sequential(new Conv2d(1, 2, 3), new ReLU(), new MaxPool2d(2));
+    expect(() => scope(() => model.forward(randn([1, 1, 2, 5])))).toThrow(
+      /conv2d: kernel 3x3 is larger than the padded input 2x5/,
+    );
+    // 4 x 4 -> conv 2 x 2 -> a 3 x 3 pool cannot fit: the pool reports it, not a crop.
+    const pooled = new Sequential(new Conv2d(1, 2, 3), new MaxPool2d(3));
+    expect(() => scope(() => pooled.forward(randn([1, 1, 4, 4])))).toThrow(/maxPool2d/);
+  });
+
   it('stops a run at a layer that needs all of its input', () => {
     for (const middle of [new Dropout(0.5), new BatchNorm2d(4), new Identity()]) {
       const conv = new Conv2d(4, 4, 3);
