@@ -240,18 +240,7 @@ export function stridedCopy32(
   shape: readonly number[],
   srcStrides: readonly number[],
 ): void {
-  const op = 'stridedCopy32';
-  const n = checkShape(op, 'shape', shape);
-  checkStrides(op, 'srcStrides', srcStrides, shape);
-  checkCount(op, 'srcOffset', srcOffset);
-  checkView(op, 'src', src, srcOffset, shape, srcStrides, n);
-  checkElems(op, 'dst', dst, n);
-  if (dst === src && n > 0) throw new Error(`${op}: dst must be a different block from src`);
-  if (n === 0) return;
-  const c = coalesce(shape, [srcStrides]);
-  const r = c.shape.length;
-  const dims = writeScratch([...c.shape, ...c.strides[0], ...new Array<number>(r).fill(0)]);
-  wasm().strided_copy_32(src + 4 * srcOffset, dst, dims, r);
+  strided('stridedCopy32', src, srcOffset, dst, shape, srcStrides, false);
 }
 
 /**
@@ -271,19 +260,37 @@ export function stridedStore32(
   shape: readonly number[],
   dstStrides: readonly number[],
 ): void {
-  const op = 'stridedStore32';
+  strided('stridedStore32', dst, dstOffset, src, shape, dstStrides, true);
+}
+
+/**
+ * Both directions between a strided view (`view` at `offset`, `strides`) and a contiguous
+ * block `flat`: checks every argument, then copies view → flat, or flat → view when `store`
+ * (the view must then not reach an element twice).
+ */
+function strided(
+  op: string,
+  view: number,
+  offset: number,
+  flat: number,
+  shape: readonly number[],
+  strides: readonly number[],
+  store: boolean,
+): void {
+  const [viewName, flatName] = store ? ['dst', 'src'] : ['src', 'dst'];
   const n = checkShape(op, 'shape', shape);
-  checkStrides(op, 'dstStrides', dstStrides, shape);
-  checkCount(op, 'dstOffset', dstOffset);
-  checkNoOverlap(op, shape, dstStrides);
-  checkView(op, 'dst', dst, dstOffset, shape, dstStrides, n, 'writes');
-  checkElems(op, 'src', src, n);
-  if (dst === src && n > 0) throw new Error(`${op}: dst must be a different block from src`);
+  checkStrides(op, `${viewName}Strides`, strides, shape);
+  checkCount(op, `${viewName}Offset`, offset);
+  if (store) checkNoOverlap(op, shape, strides);
+  checkView(op, viewName, view, offset, shape, strides, n, store ? 'writes' : 'reads');
+  checkElems(op, flatName, flat, n);
+  if (view === flat && n > 0) throw new Error(`${op}: dst must be a different block from src`);
   if (n === 0) return;
-  const c = coalesce(shape, [dstStrides]);
+  const c = coalesce(shape, [strides]);
   const r = c.shape.length;
   const dims = writeScratch([...c.shape, ...c.strides[0], ...new Array<number>(r).fill(0)]);
-  wasm().strided_store_32(src, dst + 4 * dstOffset, dims, r);
+  if (store) wasm().strided_store_32(flat, view + 4 * offset, dims, r);
+  else wasm().strided_copy_32(view + 4 * offset, flat, dims, r);
 }
 
 /** Throws unless the view (shape, strides) reaches every element at most once (see stridedStore32). */
